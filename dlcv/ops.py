@@ -1,0 +1,302 @@
+"""Convolution and pooling in plain NumPy, written to be read rather than to be fast.
+
+These are the reference implementations the book explains and the tests hold against Keras:
+:func:`conv2d`, :func:`max_pool2d` and :func:`average_pool2d` compute exactly what
+``layers.Conv2D``, ``layers.MaxPooling2D`` and ``layers.AveragePooling2D`` compute, with the
+same ``"valid"`` and ``"same"`` padding rules; :func:`conv_output_size` and
+:func:`receptive_field` do the arithmetic of shapes.
+
+Images are batched and channels-last (NHWC), the Keras default: ``(batch, height, width,
+channels)``. To use a single grayscale image ``image`` of shape ``(height, width)``, pass
+``image[None, :, :, None]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from dlcv.errors import ConfigError
+
+PADDINGS = ("valid", "same")
+"""The padding modes of Keras: no padding, or zeros around the input so that stride 1
+keeps its size."""
+
+IntPair = int | tuple[int, int]
+
+
+def conv_output_size(
+    n: int, kernel_size: int, stride: int = 1, padding: str | int = "valid"
+) -> int:
+    """The length of a convolution's or pooling's output along one axis.
+
+    ``"valid"`` places the window only where it fits inside the input:
+    ``floor((n - kernel_size) / stride) + 1``. ``"same"`` pads with zeros so that every
+    ``stride``-th input position gets an output: ``ceil(n / stride)``. An integer ``p`` pads
+    ``p`` zeros on both sides: ``floor((n + 2p - kernel_size) / stride) + 1``.
+
+    Args:
+        n: length of the input along the axis.
+        kernel_size: length of the window (kernel or pool) along the axis.
+        stride: how far the window moves between two outputs.
+        padding: ``"valid"``, ``"same"`` or a number of zeros added on each side.
+
+    Returns:
+        The output length, at least 1.
+
+    Raises:
+        ConfigError: if an argument is not a positive integer (``padding`` may be 0), the
+            padding is unknown, or the window is longer than the (padded) input.
+
+    Example:
+        >>> conv_output_size(28, 3)
+        26
+        >>> conv_output_size(28, 3, stride=2, padding="same")
+        14
+    """
+    _check_positive(n, "n")
+    _check_positive(kernel_size, "kernel_size")
+    _check_positive(stride, "stride")
+    if padding == "same":
+        return math.ceil(n / stride)
+    if padding == "valid":
+        padded = n
+    elif _is_int(padding) and padding >= 0:
+        padded = n + 2 * padding
+    else:
+        raise ConfigError(
+            f"padding={padding!r} is not a padding; use 'valid', 'same' or a number of zeros >= 0."
+        )
+    if kernel_size > padded:
+        raise ConfigError(
+            f"A window of {kernel_size} does not fit in an input of {n} with padding={padding!r}: "
+            f"there is no valid position. Use a window of at most {padded}, or padding='same'."
+        )
+    return (padded - kernel_size) // stride + 1
+
+
+def conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None = None,
+    stride: IntPair = 1,
+    padding: str = "valid",
+) -> np.ndarray:
+    """2D convolution, as ``keras.layers.Conv2D`` computes it (without activation).
+
+    Like every deep-learning library, this is cross-correlation: the kernel slides over the
+    input unflipped, and each output value is the sum of the window times the kernel. Each of
+    the ``out`` filters looks at all ``in`` input channels at once.
+
+    Args:
+        x: input batch, shape ``(batch, height, width, in)``.
+        kernel: filters, shape ``(kh, kw, in, out)``, the layout of ``Conv2D.kernel``.
+        bias: one value per filter, shape ``(out,)``; ``None`` for none.
+        stride: step of the window, an int or ``(rows, columns)``.
+        padding: ``"valid"`` (no padding) or ``"same"`` (zeros around the input, as in
+            TensorFlow: when the total is odd, the extra row and column go bottom and right).
+
+    Returns:
+        The feature maps, float64, shape ``(batch, out_height, out_width, out)`` with each
+        output size given by :func:`conv_output_size`.
+
+    Raises:
+        ConfigError: if an array has the wrong rank or channels that do not match, the stride
+            is not positive, the padding is unknown, or the kernel is larger than a ``"valid"``
+            input.
+
+    Example:
+        >>> image = np.arange(16.0).reshape(1, 4, 4, 1)
+        >>> conv2d(image, np.ones((3, 3, 1, 1))).shape
+        (1, 2, 2, 1)
+    """
+    x = _as_images(x, "x")
+    kernel = np.asarray(kernel, dtype=np.float64)
+    if kernel.ndim != 4:
+        raise ConfigError(
+            f"kernel has shape {kernel.shape}; it must have rank 4, (kh, kw, in, out). "
+            "For a single 2D kernel k, pass k[:, :, None, None]."
+        )
+    kh, kw, in_channels, filters = kernel.shape
+    if in_channels != x.shape[3]:
+        raise ConfigError(
+            f"kernel expects {in_channels} input channel(s) but x has {x.shape[3]} "
+            f"(x.shape={x.shape}, kernel.shape={kernel.shape}); they must be equal."
+        )
+    if bias is not None:
+        bias = np.asarray(bias, dtype=np.float64)
+        if bias.shape != (filters,):
+            raise ConfigError(
+                f"bias has shape {bias.shape}; it needs one value per filter, shape ({filters},)."
+            )
+    sh, sw = _pair(stride, "stride")
+    (top, bottom), (left, right) = _padding(x.shape[1:3], (kh, kw), (sh, sw), padding)
+    x = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
+
+    out_h = (x.shape[1] - kh) // sh + 1
+    out_w = (x.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], out_h, out_w, filters))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[:, i * sh : i * sh + kh, j * sw : j * sw + kw, :]
+            # Multiply the window by each filter and sum over (rows, columns, channels).
+            out[:, i, j, :] = np.tensordot(window, kernel, axes=([1, 2, 3], [0, 1, 2]))
+    if bias is not None:
+        out += bias
+    return out
+
+
+def max_pool2d(
+    x: np.ndarray, pool_size: IntPair = 2, stride: IntPair | None = None, padding: str = "valid"
+) -> np.ndarray:
+    """2D max pooling, as ``keras.layers.MaxPooling2D`` computes it.
+
+    Each output is the largest value of its window, channel by channel. With ``"same"``
+    padding, windows that overhang the border take the maximum of the part inside the input.
+
+    Args:
+        x: input batch, shape ``(batch, height, width, channels)``.
+        pool_size: window size, an int or ``(rows, columns)``.
+        stride: step of the window, an int or ``(rows, columns)``; ``None`` (the default) means
+            ``pool_size``, so windows do not overlap.
+        padding: ``"valid"`` or ``"same"``, with TensorFlow's rule (see :func:`conv2d`).
+
+    Returns:
+        The pooled maps, same dtype as ``x``, shape ``(batch, out_height, out_width, channels)``.
+
+    Raises:
+        ConfigError: as :func:`conv2d`, for ``pool_size`` in place of the kernel.
+    """
+    return _pool2d(x, pool_size, stride, padding, np.max)
+
+
+def average_pool2d(
+    x: np.ndarray, pool_size: IntPair = 2, stride: IntPair | None = None, padding: str = "valid"
+) -> np.ndarray:
+    """2D average pooling, as ``keras.layers.AveragePooling2D`` computes it.
+
+    Each output is the mean of its window, channel by channel. With ``"same"`` padding,
+    windows that overhang the border average only the values inside the input (padding is not
+    counted as zeros), as in Keras.
+
+    Args:
+        x: input batch, shape ``(batch, height, width, channels)``.
+        pool_size: window size, an int or ``(rows, columns)``.
+        stride: step of the window, an int or ``(rows, columns)``; ``None`` (the default) means
+            ``pool_size``.
+        padding: ``"valid"`` or ``"same"``, with TensorFlow's rule (see :func:`conv2d`).
+
+    Returns:
+        The pooled maps, float, shape ``(batch, out_height, out_width, channels)``.
+
+    Raises:
+        ConfigError: as :func:`conv2d`, for ``pool_size`` in place of the kernel.
+    """
+    return _pool2d(x, pool_size, stride, padding, np.mean)
+
+
+def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
+    """How many input pixels, along one axis, one output of a stack of layers can see.
+
+    Each layer is a ``(kernel_size, stride)`` pair, first layer first: ``(3, 1)`` for a 3x3
+    convolution, ``(2, 2)`` for 2x2 max pooling. A layer with kernel ``k`` widens the field by
+    ``k - 1`` steps of its input, and a step of its input is the product of the strides of
+    the layers before it. Padding changes where windows sit, not how far they see.
+
+    Args:
+        layers: the ``(kernel_size, stride)`` of each convolution or pooling layer, in order.
+
+    Returns:
+        The side of the square of input pixels that one output value depends on; 1 for no
+        layers.
+
+    Raises:
+        ConfigError: if a layer is not a pair of positive integers.
+
+    Example:
+        >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)])  # the MNIST convnet
+        18
+    """
+    size, step = 1, 1
+    for index, layer in enumerate(layers):
+        if not isinstance(layer, tuple | list) or len(layer) != 2:
+            raise ConfigError(
+                f"layers[{index}] is {layer!r}; each layer must be a (kernel_size, stride) pair."
+            )
+        kernel_size, stride = layer
+        _check_positive(kernel_size, f"layers[{index}] kernel_size")
+        _check_positive(stride, f"layers[{index}] stride")
+        size += (kernel_size - 1) * step
+        step *= stride
+    return size
+
+
+def _pool2d(
+    x: np.ndarray,
+    pool_size: IntPair,
+    stride: IntPair | None,
+    padding: str,
+    reduce: Callable[..., np.ndarray],
+) -> np.ndarray:
+    x = _as_images(x, "x", dtype=None)
+    ph, pw = _pair(pool_size, "pool_size")
+    sh, sw = _pair(pool_size if stride is None else stride, "stride")
+    (top, _), (left, _) = _padding(x.shape[1:3], (ph, pw), (sh, sw), padding)
+    height, width = x.shape[1:3]
+    out_h = conv_output_size(height, ph, sh, padding)
+    out_w = conv_output_size(width, pw, sw, padding)
+    rows = [_clip(i * sh - top, ph, height) for i in range(out_h)]
+    columns = [_clip(j * sw - left, pw, width) for j in range(out_w)]
+    # Windows are clipped to the input, so padding never takes part in the max or the mean.
+    return np.stack(
+        [np.stack([reduce(x[:, r, c, :], axis=(1, 2)) for c in columns], axis=1) for r in rows],
+        axis=1,
+    )
+
+
+def _clip(start: int, size: int, length: int) -> slice:
+    return slice(max(start, 0), min(start + size, length))
+
+
+def _padding(
+    input_size: tuple[int, int], window: tuple[int, int], stride: tuple[int, int], padding: str
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The zeros to add ((top, bottom), (left, right)) for TensorFlow's padding rule."""
+    if padding not in PADDINGS:
+        raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
+    pads = []
+    for n, k, s in zip(input_size, window, stride, strict=True):
+        out = conv_output_size(n, k, s, padding)
+        total = max((out - 1) * s + k - n, 0) if padding == "same" else 0
+        pads.append((total // 2, total - total // 2))  # the odd one goes after
+    return pads[0], pads[1]
+
+
+def _as_images(x: np.ndarray, name: str, dtype: type | None = np.float64) -> np.ndarray:
+    x = np.asarray(x, dtype=dtype)
+    if x.ndim != 4:
+        raise ConfigError(
+            f"{name} has shape {x.shape}; it must have rank 4, (batch, height, width, channels). "
+            "For a single grayscale image, pass image[None, :, :, None]."
+        )
+    return x
+
+
+def _pair(value: IntPair, name: str) -> tuple[int, int]:
+    pair = (value, value) if _is_int(value) else value
+    if not isinstance(pair, tuple | list) or len(pair) != 2:
+        raise ConfigError(f"{name}={value!r} must be an int or a pair of ints (rows, columns).")
+    for item in pair:
+        _check_positive(item, name)
+    return int(pair[0]), int(pair[1])
+
+
+def _check_positive(value: int, name: str) -> None:
+    if not _is_int(value) or value < 1:
+        raise ConfigError(f"{name}={value!r} must be a positive integer.")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)

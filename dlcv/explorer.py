@@ -1,0 +1,177 @@
+"""The convolution explorer: the HTML a page emits for ``book/_static/conv-explorer.js``.
+
+A page calls :func:`convolution_explorer` in a code cell with a real digit. The cell's output
+is a ``<div class="conv-explorer">`` that carries the image, the example kernels and the
+starting settings as ``data-`` attributes; on the book's web pages the script turns every such
+container into an interactive figure. It computes exactly what :func:`dlcv.ops.conv2d`
+computes on ``center_crop(image, input_size)`` with ``example_kernels(kernel_size)[kernel]``
+(the browser tests check this), so the reader can play with the same operation the chapter
+explains.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlcv.errors import ConfigError
+from dlcv.ops import PADDINGS
+
+MIN_INPUT_SIZE = 7
+"""The smallest input the explorer offers: every kernel size still has a valid position."""
+KERNEL_SIZES = range(1, 8)
+STRIDES = range(1, 5)
+
+
+def example_kernels(size: int) -> dict[str, np.ndarray]:
+    """Hand-made ``size`` x ``size`` kernels, by name: what the explorer lets the reader pick.
+
+    ``identity`` copies the input (its 1 sits where ``"same"`` padding centres the window);
+    ``blur`` averages the window; ``vertical edges`` (+1 on the left, -1 on the right) responds
+    where brightness changes from left to right, ``horizontal edges`` from top to bottom; and
+    ``sharpen`` (twice the identity minus the blur) exaggerates differences from the
+    neighbourhood. Edge kernels need a size of at least 2, ``sharpen`` at least 3.
+
+    Args:
+        size: the side of the kernel, from 1 to 7.
+
+    Returns:
+        A dict from kernel name to a float64 array of shape ``(size, size)``.
+
+    Raises:
+        ConfigError: if ``size`` is not in 1..7.
+    """
+    if not isinstance(size, int | np.integer) or size not in KERNEL_SIZES:
+        raise ConfigError(f"size={size!r} is not a kernel size the explorer offers; use 1 to 7.")
+    centre = (size - 1) // 2
+    identity = np.zeros((size, size))
+    identity[centre, centre] = 1.0
+    kernels = {"identity": identity, "blur": np.full((size, size), 1.0 / size**2)}
+    if size >= 2:
+        left_minus_right = np.sign((size - 1) / 2 - np.arange(size))  # +1 ... 0 ... -1
+        kernels["vertical edges"] = np.tile(left_minus_right, (size, 1))
+        kernels["horizontal edges"] = kernels["vertical edges"].T.copy()
+    if size >= 3:
+        kernels["sharpen"] = 2 * identity - kernels["blur"]
+    return kernels
+
+
+def center_crop(image: np.ndarray, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` pixels of a 2D image (the extra pixel, if any, is cut
+    from the top and left); the explorer's input for input size ``size``.
+
+    Raises:
+        ConfigError: if the image is not 2D or smaller than ``size``.
+    """
+    image = np.asarray(image)
+    if image.ndim != 2 or min(image.shape) < size:
+        raise ConfigError(
+            f"Cannot crop {size}x{size} pixels from an image of shape {image.shape}; "
+            f"pass a 2D image of at least {size}x{size}."
+        )
+    top = (image.shape[0] - size) // 2
+    left = (image.shape[1] - size) // 2
+    return image[top : top + size, left : left + size]
+
+
+@dataclass(frozen=True)
+class ExplorerHTML:
+    """The explorer's container; notebooks and myst-nb display it as HTML."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def convolution_explorer(
+    image: np.ndarray,
+    *,
+    input_size: int | None = None,
+    kernel_size: int = 3,
+    stride: int = 1,
+    padding: str = "valid",
+    kernel: str = "vertical edges",
+    caption: str = "",
+) -> ExplorerHTML:
+    """An interactive convolution of ``image`` for the book's web pages.
+
+    The reader changes every setting in the page; the arguments only choose where it starts.
+
+    Args:
+        image: a 2D grayscale image, square, at least 7x7: ``uint8`` in 0..255 or floats in
+            [0, 1]. The explorer shows and convolves values in [0, 1].
+        input_size: side of the central crop to start with; ``None`` for the whole image.
+        kernel_size: side of the kernel to start with, 1 to 7.
+        stride: stride to start with, 1 to 4.
+        padding: ``"valid"`` or ``"same"``.
+        kernel: name of the starting kernel, one of :func:`example_kernels`.
+        caption: text under the figure.
+
+    Returns:
+        An :class:`ExplorerHTML`; as a cell's last expression it displays the explorer
+        (or, outside the book's web pages, a note that it needs the book's script).
+
+    Raises:
+        ConfigError: if the image is not a square 2D image of at least 7x7 with values in
+            [0, 1] (or ``uint8``), or a setting is out of range.
+    """
+    pixels = _unit_interval(image)
+    side = pixels.shape[0]
+    input_size = side if input_size is None else input_size
+    if input_size not in range(MIN_INPUT_SIZE, side + 1):
+        raise ConfigError(f"input_size={input_size!r} must be in {MIN_INPUT_SIZE}..{side}.")
+    if stride not in STRIDES:
+        raise ConfigError(f"stride={stride!r} must be in 1..{STRIDES[-1]}.")
+    if padding not in PADDINGS:
+        raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
+    if kernel not in example_kernels(kernel_size):
+        names = ", ".join(example_kernels(kernel_size))
+        raise ConfigError(
+            f"kernel={kernel!r} is not a {kernel_size}x{kernel_size} kernel: {names}."
+        )
+
+    kernels = {
+        str(size): {name: weights.tolist() for name, weights in example_kernels(size).items()}
+        for size in KERNEL_SIZES
+    }
+    attributes = {
+        "data-image": json.dumps(np.round(pixels, 4).tolist(), separators=(",", ":")),
+        "data-kernels": json.dumps(kernels, separators=(",", ":")),
+        "data-input-size": input_size,
+        "data-kernel-size": kernel_size,
+        "data-stride": stride,
+        "data-padding": padding,
+        "data-kernel": kernel,
+        "data-caption": caption,
+    }
+    rendered = " ".join(f'{name}="{html.escape(str(value))}"' for name, value in attributes.items())
+    fallback = (
+        '<p class="conv-explorer__fallback">The interactive convolution explorer runs on the '
+        "book's web pages, where its script (<code>conv-explorer.js</code>) is loaded.</p>"
+    )
+    return ExplorerHTML(f'<div class="conv-explorer" {rendered}>{fallback}</div>')
+
+
+def _unit_interval(image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image)
+    if image.ndim != 2 or image.shape[0] != image.shape[1] or image.shape[0] < MIN_INPUT_SIZE:
+        raise ConfigError(
+            f"The explorer needs a square 2D grayscale image of at least {MIN_INPUT_SIZE}x"
+            f"{MIN_INPUT_SIZE}; got shape {image.shape}. For an MNIST digit pass x_train[i]."
+        )
+    if image.dtype == np.uint8:
+        return image / 255.0
+    pixels = image.astype(np.float64)
+    if not (np.isfinite(pixels).all() and pixels.min() >= 0.0 and pixels.max() <= 1.0):
+        raise ConfigError(
+            "The explorer's image must be uint8 (0..255) or floats in [0, 1]; "
+            f"got values from {pixels.min()} to {pixels.max()}. Divide by 255 first."
+        )
+    return pixels

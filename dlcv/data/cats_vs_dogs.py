@@ -1,0 +1,565 @@
+"""Cats vs dogs: the book's subset of the Kaggle photos, or an offline sample drawn by code.
+
+The book trains on 5,000 of the 25,000 photos of the Kaggle competition "Dogs vs. Cats":
+1,000 training, 500 validation and 1,000 test images per class, copied by ``make_subset`` into
+
+    <root>/train/cat/cat.0.jpg ... cat.999.jpg
+    <root>/validation/cat/cat.1000.jpg ... cat.1499.jpg
+    <root>/test/cat/cat.1500.jpg ... cat.2499.jpg      (and the same for dog)
+
+:func:`prepare_cats_vs_dogs` builds that folder from any of the sources below, dropping corrupt
+files first; :func:`load_cats_vs_dogs` turns it into ``tf.data`` pipelines.
+
+==============  ===========================================================================
+source          where the images come from
+==============  ===========================================================================
+``kaggle``      the competition archive: ``dogs-vs-cats.zip`` (holding ``train.zip``),
+                ``train.zip`` or its extracted ``train/`` folder, found in the data folder
+                or given as ``archive``; else downloaded with kagglehub (needs a Kaggle
+                account that has accepted the competition's rules)
+``microsoft``   Microsoft's public copy, ``kagglecatsanddogs_5340.zip`` (``PetImages/Cat/0.jpg``
+                ...), downloaded and verified by SHA-256
+``directory``   ``archive``: any folder of JPEGs sorted into ``cat``/``dog`` subfolders or
+                named ``cat.*.jpg``/``dog.*.jpg``
+``sample``      cartoon cats and dogs drawn by :mod:`dlcv.data.drawn`, offline
+``auto``        a real source already on disk; else (``full`` profile only) a download;
+                else the sample
+==============  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from dlcv import settings
+from dlcv.data import drawn
+from dlcv.data.fetch import download, extract_member, open_zip
+from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
+
+log = logging.getLogger("dlcv")
+
+SOURCES = ("auto", "kaggle", "microsoft", "directory", "sample")
+CLASS_NAMES = drawn.CLASS_NAMES
+SPLITS = drawn.SPLITS
+BOOK_COUNTS = (1000, 500, 1000)
+"""Images per class in the book's train, validation and test splits."""
+QUICK_SAMPLE_COUNTS = (300, 150, 200)
+"""The drawn sample's size in the quick profile, tuned with ``bench/sample_lessons.py`` so the
+four training runs of the chapters fit the quick build and still teach their lessons."""
+DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")
+
+MICROSOFT_URL = (
+    "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
+    "kagglecatsanddogs_5340.zip"
+)
+MICROSOFT_SHA256 = "b7974bd00a84a99921f36ee4403f089853777b5ae8d151c76a86e64900334af9"
+KAGGLE_COMPETITION = "dogs-vs-cats"
+KAGGLE_RULES = "https://www.kaggle.com/competitions/dogs-vs-cats/rules"
+KAGGLE_NAMES = ("dogs-vs-cats.zip", "train.zip", "train")
+
+_ORIGIN = {
+    "kaggle": "Kaggle competition Dogs vs. Cats (train.zip), https://www.kaggle.com/c/dogs-vs-cats",
+    "microsoft": f"Microsoft Kaggle Cats and Dogs Dataset, {MICROSOFT_URL}",
+    "directory": "a local folder of cat and dog photos",
+}
+_LICENSE = {
+    "kaggle": f"Kaggle competition rules (non-commercial research use), {KAGGLE_RULES}",
+    "microsoft": "Microsoft Research (Asirra, Petfinder.com photos); terms at "
+    "https://www.microsoft.com/en-us/download/details.aspx?id=54765",
+    "directory": "unknown (the owner's data)",
+    "sample": "MIT (drawn by dlcv)",
+}
+_JPEG_SUFFIXES = (".jpg", ".jpeg")
+
+
+@dataclass(frozen=True, repr=False)
+class CatsVsDogsData:
+    """The three splits as ``tf.data`` pipelines, and where they came from.
+
+    Each pipeline yields ``(images, labels)`` batches: images ``float32`` of shape
+    ``(batch, height, width, 3)`` with values in [0, 255], labels ``int32`` of shape
+    ``(batch,)``, 0 for cat and 1 for dog. ``train`` is reshuffled every epoch;
+    ``validation`` and ``test`` keep a fixed order.
+
+    ``info`` is a JSON-serializable dict: ``name``, ``source``, ``counts`` (per split and
+    class), ``dropped`` (corrupt files skipped, per reason), ``origin``, ``license``,
+    ``fingerprint`` (SHA-256 of the prepared files), ``image_size``, ``path`` (the prepared
+    folder) and, when ``source="auto"`` fell back to the sample, ``reason``.
+    """
+
+    train: object
+    validation: object
+    test: object
+    info: dict
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{split}={sum(n.values()):,}" for split, n in self.info["counts"].items())
+        return f"CatsVsDogsData(source={self.info['source']!r}, {counts})"
+
+
+def load_cats_vs_dogs(
+    image_size: tuple[int, int] = (180, 180),
+    batch_size: int = 32,
+    source: str = "auto",
+    *,
+    data_dir: str | os.PathLike | None = None,
+    archive: str | os.PathLike | None = None,
+    url: str | None = None,
+    sha256: str | None = None,
+    counts: tuple[int, int, int] | None = None,
+) -> CatsVsDogsData:
+    """Loads the cats-vs-dogs subset as ``tf.data`` pipelines, preparing it first if needed.
+
+    The images of each split are read by ``keras.utils.image_dataset_from_directory``,
+    resized to ``image_size``, cached in memory (as ``uint8``) after the first epoch and
+    prefetched, so reading them never slows training down.
+
+    Args:
+        image_size: ``(height, width)`` the images are resized to (and the size the sample
+            is drawn at).
+        batch_size: images per batch.
+        source, data_dir, archive, url, sha256, counts: as for :func:`prepare_cats_vs_dogs`.
+
+    Returns:
+        A :class:`CatsVsDogsData` with ``train``, ``validation``, ``test`` and ``info``.
+
+    Raises:
+        ConfigError: if an argument has a value that cannot be used.
+        DataUnavailableError, DownloadError, ArchiveError: as for :func:`prepare_cats_vs_dogs`.
+
+    Example:
+        >>> data = load_cats_vs_dogs(source="sample")
+        >>> images, labels = next(iter(data.train))
+        >>> images.shape, data.info["source"]
+        (TensorShape([32, 180, 180, 3]), 'sample')
+    """
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    root, reason = _prepare(source, data_dir, archive, url, sha256, counts, image_size)
+    info = json.loads((root / "info.json").read_text())
+    info["image_size"] = list(image_size)
+    if reason:
+        info["reason"] = reason
+    info["path"] = str(root)
+    splits = {
+        split: _pipeline(root / split, image_size, batch_size, shuffle=split == "train")
+        for split in SPLITS
+    }
+    return CatsVsDogsData(**splits, info=info)
+
+
+def prepare_cats_vs_dogs(
+    source: str = "auto",
+    data_dir: str | os.PathLike | None = None,
+    archive: str | os.PathLike | None = None,
+    url: str | None = None,
+    sha256: str | None = None,
+    counts: tuple[int, int, int] | None = None,
+    image_size: tuple[int, int] = (180, 180),
+) -> Path:
+    """Prepares the book's subset: ``<root>/{train,validation,test}/{cat,dog}/``.
+
+    Corrupt files are dropped before the subset is made: empty files, files that are not
+    JPEGs (``Thumbs.db``...), JPEGs without the JFIF marker (the keras.io check) and files
+    TensorFlow cannot decode (truncated, for instance). The subset then takes the book's index
+    ranges over the remaining images of each class, in the order of their file numbers: the
+    first ``counts[0]`` for training, the next ``counts[1]`` for validation, the next
+    ``counts[2]`` for test. It is built in a temporary folder and renamed into place, so an
+    interrupted run leaves no half-made subset; a later call with the same arguments reuses it.
+    ``<root>/info.json`` records its provenance.
+
+    Args:
+        source: ``"auto"``, ``"kaggle"``, ``"microsoft"``, ``"directory"`` or ``"sample"``
+            (see the module's documentation).
+        data_dir: the folder data sets live in; defaults to :func:`dlcv.settings.data_dir`.
+            Archives are looked for, and subsets built, in its ``cats_vs_dogs`` subfolder.
+        archive: the Kaggle or Microsoft archive (or extracted folder) to use instead of
+            looking for it; required for ``source="directory"``: the folder of photos.
+        url: where to download the Microsoft archive from, if it has moved.
+        sha256: the SHA-256 of the archive at ``url``.
+        counts: images per class in the train, validation and test splits; defaults to the
+            book's ``(1000, 500, 1000)``, or for the sample in the quick profile to
+            ``QUICK_SAMPLE_COUNTS``.
+        image_size: ``(height, width)`` the sample is drawn at; real photos keep their size.
+
+    Returns:
+        The prepared folder.
+
+    Raises:
+        ConfigError: if an argument has a value that cannot be used.
+        DataUnavailableError: if the photos are not on disk and cannot be downloaded, or
+            hold fewer usable images than ``counts`` needs.
+        DownloadError: if a download fails or does not match its checksum.
+        ArchiveError: if an archive is corrupt or unsafe to extract.
+    """
+    return _prepare(source, data_dir, archive, url, sha256, counts, image_size)[0]
+
+
+def _prepare(source, data_dir, archive, url, sha256, counts, image_size) -> tuple[Path, str | None]:
+    """:func:`prepare_cats_vs_dogs`, also saying why ``auto`` chose the sample."""
+    if source not in SOURCES:
+        raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {source!r}.")
+    _check_pair("image_size", image_size)
+    if counts is not None:
+        _check_counts(counts)
+    home = Path(data_dir).expanduser() if data_dir else settings.data_dir()
+    home = home / "cats_vs_dogs"
+    if source == "directory" and archive is None:
+        raise ConfigError("source='directory' needs archive=<the folder of cat and dog photos>.")
+
+    reason = None
+    if source == "auto":
+        source, reason = _choose(home, archive, url, sha256, counts)
+        log.info("cats vs dogs: using the %s data%s.", source, f" because {reason}" if reason else "")
+    if source == "sample":
+        counts = counts or settings.by_profile(quick=QUICK_SAMPLE_COUNTS, full=BOOK_COUNTS)
+        return _prepare_sample(home, tuple(counts), tuple(image_size)), reason
+    counts = tuple(counts or BOOK_COUNTS)
+    root = home / _subset_name(source, counts, archive)
+    if not (root / "info.json").exists():
+        images = _find_images(source, home, archive, url, sha256)
+        _build(root, lambda tmp: _make_subset(tmp, source, images, counts))
+    return root, reason
+
+
+def _choose(home: Path, archive, url, sha256, counts) -> tuple[str, str | None]:
+    """The source ``auto`` resolves to: real photos on disk, a download, or the sample."""
+    for source in ("kaggle", "microsoft"):
+        prepared = (home / _subset_name(source, tuple(counts or BOOK_COUNTS), None)).exists()
+        if prepared or _local_archive(source, home, archive):
+            return source, None
+    if settings.profile() == "quick":
+        return "sample", "the real photos are not on disk and the quick profile does not download them"
+    source = "kaggle" if _kaggle_credentials() else "microsoft"
+    try:
+        _find_images(source, home, archive, url, sha256)
+        return source, None
+    except DlcvError as error:
+        warnings.warn(f"Using the drawn sample of cats and dogs instead of the photos: {error}", stacklevel=3)
+        return "sample", "the real photos could not be downloaded"
+
+
+# --- The drawn sample -----------------------------------------------------------------------
+
+
+def _prepare_sample(home: Path, counts: tuple[int, int, int], image_size: tuple[int, int]) -> Path:
+    seed = settings.SEED
+    height, width = image_size
+    size = f"{height}x{width}"
+    root = home / f"sample-v{drawn.VERSION}-seed{seed}-{size}-{'-'.join(map(str, counts))}"
+    if (root / "info.json").exists():
+        return root
+
+    def make(tmp: Path) -> dict:
+        drawn.write_sample(tmp, counts, image_size, seed)
+        origin = f"drawn by dlcv.data.drawn (version {drawn.VERSION}, seed {seed}, {size} pixels)"
+        return _info("sample", counts, dict.fromkeys(DROP_REASONS, 0), origin)
+
+    _build(root, make)
+    return root
+
+
+# --- Real photos: finding them ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Image:
+    """A candidate photo: its class, its sort key, its name in the source, and how to read it."""
+
+    kind: str
+    key: tuple
+    name: str
+    read: Callable[[], bytes]
+
+
+def _find_images(source: str, home: Path, archive, url, sha256) -> dict[str, list[_Image] | int]:
+    """The candidate photos of each class, sorted by file number, and the count of non-images."""
+    location = Path(archive).expanduser() if archive else _local_archive(source, home, None)
+    if location is None and source == "kaggle":
+        location = _kaggle_download()
+    elif location is None:  # microsoft
+        location = download(
+            url or MICROSOFT_URL,
+            sha256 if url else (sha256 or MICROSOFT_SHA256),
+            home,
+            Path(url or MICROSOFT_URL).name,
+        )
+    if not location.exists():
+        raise DataUnavailableError(f"{location} does not exist; pass the path of the archive or folder.")
+    if location.is_dir() and (location / "train.zip").exists():  # kagglehub's download
+        location = location / "train.zip"
+    names = _listing(location, home)
+    return _sort_images(names)
+
+
+def _local_archive(source: str, home: Path, archive) -> Path | None:
+    if archive:
+        return Path(archive).expanduser()
+    names = KAGGLE_NAMES if source == "kaggle" else (Path(MICROSOFT_URL).name,)
+    for name in names:
+        if (home / name).exists():
+            return home / name
+    return None
+
+
+def _listing(location: Path, home: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Every file of a folder or zip archive, as ``(name, read)``."""
+    if location.is_dir():
+        return [
+            (path.relative_to(location).as_posix(), path.read_bytes)
+            for path in location.rglob("*")
+            if path.is_file()
+        ]
+    archive = open_zip(location)
+    if "train.zip" in archive.namelist():  # the competition archive nests the training photos
+        inner = extract_member(archive, "train.zip", home / "train.zip")
+        archive.close()
+        archive = open_zip(inner)
+    return [
+        (member.filename, lambda member=member: _read_member(archive, member))
+        for member in archive.infolist()
+        if not member.is_dir()
+    ]
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ArchiveError(
+            f"Could not read {member.filename!r} from {archive.filename} ({error}): the archive "
+            "is incomplete or corrupt. Delete it and get it again."
+        ) from error
+
+
+def _sort_images(files) -> dict:
+    """Sorts files into the classes, by file number; counts class files that are not JPEGs."""
+    images = {kind: [] for kind in CLASS_NAMES}
+    not_images = 0
+    for name, read in files:
+        kind = _kind(name)
+        if kind is None:
+            continue  # not in a class: sampleSubmission.csv, test1.zip...
+        if not name.lower().endswith(_JPEG_SUFFIXES):
+            not_images += 1  # Thumbs.db and the like
+            continue
+        images[kind].append(_Image(kind, _natural_key(PurePosixPath(name).name), name, read))
+    for kind in CLASS_NAMES:
+        images[kind].sort(key=lambda image: image.key)
+    return {"images": images, "not_images": not_images}
+
+
+def _kind(name: str) -> str | None:
+    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``)."""
+    *folders, filename = PurePosixPath(name.lower()).parts
+    for kind in CLASS_NAMES:
+        if filename.startswith(f"{kind}.") or kind in folders or f"{kind}s" in folders:
+            return kind
+    return None
+
+
+def _natural_key(filename: str) -> tuple:
+    """Sorts ``cat.2.jpg`` before ``cat.10.jpg``."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", filename))
+
+
+def _kaggle_download() -> Path:
+    try:
+        import kagglehub
+        from kagglehub.exceptions import KaggleApiHTTPError
+    except ImportError as error:
+        raise DataUnavailableError(
+            "The Kaggle archive is not on disk and kagglehub is not installed. Install it "
+            "(pip install kagglehub), or download dogs-vs-cats.zip from "
+            "https://www.kaggle.com/c/dogs-vs-cats/data into the data folder, or use "
+            "source='microsoft'."
+        ) from error
+    if not _kaggle_credentials():
+        raise DataUnavailableError(
+            "The Kaggle archive is not on disk and no Kaggle credentials were found. Create an "
+            "API token on kaggle.com (Settings > API) and save it as ~/.kaggle/kaggle.json, "
+            "or use source='microsoft' (no account needed)."
+        )
+    try:
+        return Path(kagglehub.competition_download(KAGGLE_COMPETITION))
+    except KaggleApiHTTPError as error:
+        status = getattr(error.response, "status_code", None)
+        if status in (401, 403):
+            raise DataUnavailableError(
+                f"Kaggle refused the download of {KAGGLE_COMPETITION!r} (HTTP {status}). Accept "
+                f"the competition's rules with your account at {KAGGLE_RULES}, then retry."
+            ) from error
+        raise DataUnavailableError(f"The Kaggle download failed ({error}); retry later.") from error
+
+
+def _kaggle_credentials() -> bool:
+    try:
+        from kagglehub.config import get_kaggle_credentials
+    except ImportError:
+        return False
+    return get_kaggle_credentials() is not None
+
+
+# --- Real photos: the subset ------------------------------------------------------------------
+
+
+def _make_subset(root: Path, source: str, found: dict, counts: tuple[int, int, int]) -> dict:
+    """Writes the book's subset of the usable photos into ``root``; returns its info."""
+    dropped = dict.fromkeys(DROP_REASONS, 0)
+    dropped["not_image"] = found["not_images"]
+    needed = sum(counts)
+    for kind in CLASS_NAMES:
+        usable = []
+        for image in found["images"][kind]:
+            if len(usable) == needed:
+                break
+            data = image.read()
+            problem = image_problem(data)
+            if problem:
+                dropped[problem] += 1
+                log.info("cats vs dogs: dropped %s (%s)", image.name, problem)
+            else:
+                usable.append(data)
+        if len(usable) < needed:
+            raise DataUnavailableError(
+                f"The {source} data holds only {len(usable):,} usable {kind} photos; "
+                f"counts={counts} needs {needed:,}. Pass smaller counts."
+            )
+        start = 0
+        for split, count in zip(SPLITS, counts, strict=True):
+            folder = root / split / kind
+            folder.mkdir(parents=True)
+            for index in range(start, start + count):
+                (folder / f"{kind}.{index}.jpg").write_bytes(usable[index])
+            start += count
+    return _info(source, counts, dropped, _ORIGIN[source])
+
+
+def image_problem(data: bytes) -> str | None:
+    """Why a file cannot be used as a photo, or ``None`` when it can.
+
+    Args:
+        data: the file's bytes.
+
+    Returns:
+        ``"empty"``, ``"not_jfif"`` (no JFIF marker in its first 10 bytes: the check of the
+        keras.io example, which catches files that are not JPEGs) or ``"undecodable"``
+        (TensorFlow cannot decode it, for instance because it is truncated); ``None`` if fine.
+    """
+    if not data:
+        return "empty"
+    if b"JFIF" not in data[:10]:
+        return "not_jfif"
+    import tensorflow as tf
+
+    try:
+        tf.io.decode_image(data, channels=3, expand_animations=False)
+    except tf.errors.InvalidArgumentError:
+        return "undecodable"
+    return None
+
+
+def _subset_name(source: str, counts: tuple[int, int, int], archive) -> str:
+    name = f"{source}-{'-'.join(map(str, counts))}"
+    if source == "directory":  # one subset per folder of photos
+        folder = str(Path(archive).expanduser().resolve())
+        name += "-" + hashlib.sha256(folder.encode()).hexdigest()[:8]
+    return name
+
+
+# --- Building a prepared folder ---------------------------------------------------------------
+
+
+def _build(root: Path, make: Callable[[Path], dict]) -> None:
+    """Fills a temporary folder with ``make`` and renames it to ``root`` once complete."""
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    try:
+        info = make(tmp)
+        info["fingerprint"] = _fingerprint(tmp)
+        (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+        try:
+            tmp.rename(root)
+        except OSError:
+            if not (root / "info.json").exists():  # not just another process that finished first
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _info(source: str, counts, dropped: dict, origin: str) -> dict:
+    return {
+        "name": "cats_vs_dogs",
+        "source": source,
+        "counts": {split: dict.fromkeys(CLASS_NAMES, n) for split, n in zip(SPLITS, counts, strict=True)},
+        "dropped": dropped,
+        "origin": origin,
+        "license": _LICENSE[source],
+    }
+
+
+def _fingerprint(root: Path) -> str:
+    """SHA-256 over the names and contents of the prepared images: equal data, equal print."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.jpg")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _check_pair(name: str, value) -> None:
+    if not (
+        isinstance(value, (tuple, list))
+        and len(value) == 2
+        and all(isinstance(v, int) and v > 0 for v in value)
+    ):
+        raise ConfigError(f"{name} must be (height, width) in positive integers, got {value!r}.")
+
+
+def _check_counts(counts) -> None:
+    if not (
+        isinstance(counts, (tuple, list))
+        and len(counts) == 3
+        and all(isinstance(n, int) and n > 0 for n in counts)
+    ):
+        raise ConfigError(
+            f"counts must be 3 positive integers (train, validation, test images per class), "
+            f"got {counts!r}."
+        )
+
+
+# --- The pipelines ----------------------------------------------------------------------------
+
+
+def _pipeline(folder: Path, image_size, batch_size: int, shuffle: bool):
+    import keras
+    import tensorflow as tf
+
+    images = keras.utils.image_dataset_from_directory(
+        folder,
+        class_names=list(CLASS_NAMES),
+        image_size=tuple(image_size),
+        batch_size=None,
+        shuffle=False,
+        verbose=False,
+    )
+    # Cached as uint8, a quarter of the float32 memory; the resize's fractions are rounded off.
+    images = images.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), y)).cache()
+    if shuffle:
+        images = images.shuffle(images.cardinality(), seed=settings.SEED, reshuffle_each_iteration=True)
+    return (
+        images.batch(batch_size)
+        .map(lambda x, y: (tf.cast(x, tf.float32), y))
+        .prefetch(tf.data.AUTOTUNE)
+    )

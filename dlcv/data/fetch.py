@@ -1,0 +1,164 @@
+"""Downloads verified by SHA-256, and zip archives opened and extracted safely.
+
+A zip file is only trusted as far as these checks go: every member must stay inside the folder
+it is extracted to (no absolute path, no ``..``, no drive letter, no symbolic link), and the
+members together may not unpack to more than a size limit (a zip bomb would fill the disk).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from dlcv.errors import ArchiveError, DownloadError
+
+MAX_UNPACKED_BYTES = 4 * 1024**3
+"""The most an archive may unpack to: the largest real archive, 0.8 GB, with room to spare."""
+
+
+def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
+    """Downloads ``url`` into ``folder/filename`` unless a verified copy is already there.
+
+    The file is written under a temporary name and moved into place only once its SHA-256
+    matches, so an interrupted or corrupt download never looks like a finished one. A cached
+    copy whose checksum does not match is downloaded again.
+
+    Args:
+        url: where to download from.
+        sha256: the expected SHA-256 as 64 hex digits; ``None`` accepts any content (only
+            for a file whose checksum is not known yet).
+        folder: where to keep the file; created when missing.
+        filename: the name to keep it under.
+
+    Returns:
+        The path of the verified file.
+
+    Raises:
+        DownloadError: if the download fails or its checksum does not match.
+    """
+    import pooch
+    import requests
+
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        path = pooch.retrieve(
+            url, known_hash=f"sha256:{sha256}" if sha256 else None, fname=filename,
+            path=folder, progressbar=True,
+        )
+    except ValueError as error:  # pooch's checksum mismatch; it has removed the download
+        raise DownloadError(
+            f"The file downloaded from {url} is not the expected one: {error} "
+            "Nothing was kept. If the file has moved or changed, pass the new url and "
+            "sha256 (dlcv.data.prepare_cats_vs_dogs(url=..., sha256=...))."
+        ) from error
+    except (requests.RequestException, OSError) as error:  # no network, HTTP 404, disk full
+        raise DownloadError(
+            f"Could not download {url} ({error}). Check the internet connection and the url, "
+            f"or put the file in {folder} yourself as {filename}."
+        ) from error
+    return Path(path)
+
+
+def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile:
+    """Opens a zip archive after checking that every member is safe to extract.
+
+    Args:
+        path: the archive.
+        max_bytes: the most its members may unpack to, together.
+
+    Returns:
+        The open ``zipfile.ZipFile``; close it (or use it in a ``with`` block) when done.
+
+    Raises:
+        ArchiveError: if the file is not a readable zip archive, a member would land outside
+            the folder it is extracted to, or the members unpack to more than ``max_bytes``.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ArchiveError(
+            f"{path} is not a readable zip archive ({error}). Delete it and download it again."
+        ) from error
+    try:
+        check_members(archive, max_bytes)
+    except ArchiveError:
+        archive.close()
+        raise
+    return archive
+
+
+def check_members(archive: zipfile.ZipFile, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
+    """Refuses an archive with a member that would escape its folder or unpacks too large.
+
+    Args:
+        archive: an open zip archive.
+        max_bytes: the most its members may unpack to, together.
+
+    Raises:
+        ArchiveError: naming the first unsafe member, or giving the unpacked size.
+    """
+    name = archive.filename
+    total = 0
+    for member in archive.infolist():
+        reason = _unsafe(member)
+        if reason:
+            raise ArchiveError(
+                f"{name} holds the member {member.filename!r}, which {reason}. The archive is "
+                "not safe to extract and was not used: delete it and get it from its source."
+            )
+        # zipfile stops reading a member at its declared size (and checks its CRC), so the
+        # declared sizes bound what extraction writes.
+        total += member.file_size
+    if total > max_bytes:
+        raise ArchiveError(
+            f"{name} would unpack to {total / 1024**3:.1f} GiB, more than the "
+            f"{max_bytes / 1024**3:.1f} GiB allowed: it is not the expected archive "
+            "(possibly a zip bomb). Delete it and get it from its source."
+        )
+
+
+def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
+    """Extracts one member of a checked archive to ``target``, atomically.
+
+    Args:
+        archive: an archive opened with :func:`open_zip`.
+        member: the member's name in the archive.
+        target: the file to write; it appears only once completely written.
+
+    Returns:
+        ``target``.
+
+    Raises:
+        ArchiveError: if the member is missing or cannot be read (a corrupt archive).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as out:
+        try:
+            with archive.open(member) as source:
+                shutil.copyfileobj(source, out, length=1024**2)
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError) as error:
+            out.close()
+            os.unlink(out.name)
+            raise ArchiveError(
+                f"Could not extract {member!r} from {archive.filename} ({error}). The archive "
+                "is incomplete or corrupt: delete it and get it again."
+            ) from error
+    os.replace(out.name, target)
+    return target
+
+
+def _unsafe(member: zipfile.ZipInfo) -> str | None:
+    """Why extracting ``member`` would be unsafe, or ``None``."""
+    name = member.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+        return "is an absolute path"
+    if ".." in path.parts:
+        return "climbs out of the target folder with '..'"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "is a symbolic link"
+    return None

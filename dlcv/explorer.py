@@ -1,4 +1,8 @@
-"""The convolution explorer: the HTML a page emits for ``book/_static/conv-explorer.js``.
+"""The convolution explorer, and its static counterpart: where a sliding window goes.
+
+:func:`plot_window_positions` draws, for the printed page, every position a window takes over
+a padded input. :func:`convolution_explorer` writes the HTML a page emits for
+``book/_static/conv-explorer.js``.
 
 A page calls :func:`convolution_explorer` in a code cell with a real digit. The cell's output
 is a ``<div class="conv-explorer">`` that carries the image, the example kernels and the
@@ -13,17 +17,100 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from dlcv.errors import ConfigError
-from dlcv.ops import PADDINGS
+from dlcv.ops import PADDINGS, conv_output_size, padding_amounts
 
 MIN_INPUT_SIZE = 7
 """The smallest input the explorer offers: every kernel size still has a valid position."""
 KERNEL_SIZES = range(1, 8)
 STRIDES = range(1, 5)
+
+
+WINDOW_COLOR = matplotlib.colormaps["tab10"](1)  # orange: visible on white and grey cells
+
+
+def plot_window_positions(
+    n: int,
+    kernel_size: int,
+    strides: Sequence[int] = (1, 2),
+    paddings: Sequence[str] = PADDINGS,
+) -> Figure:
+    """Where a ``kernel_size`` window sits over an ``n`` x ``n`` input: one panel per padding
+    (rows) and stride (columns).
+
+    Input cells are white, padding zeros grey and hatched. A dot marks the centre of each
+    window position, one per output value; the first window is outlined, the next one along
+    the row dashed, so the stride shows as the gap between them.
+
+    Args:
+        n: side of the input.
+        kernel_size: side of the window.
+        strides: the strides to compare.
+        paddings: the paddings to compare, ``"valid"`` and/or ``"same"``.
+
+    Returns:
+        The figure; each panel's title gives the output size.
+
+    Raises:
+        ConfigError: if a combination is invalid (see :func:`dlcv.ops.conv_output_size`).
+    """
+    figure = Figure(figsize=(2.6 * len(strides), 2.9 * len(paddings)), layout="constrained")
+    axes = figure.subplots(len(paddings), len(strides), squeeze=False)
+    for row, padding in enumerate(paddings):
+        for column, stride in enumerate(strides):
+            _draw_window_positions(axes[row, column], n, kernel_size, stride, padding)
+    return figure
+
+
+def _draw_window_positions(ax, n: int, k: int, stride: int, padding: str) -> None:
+    out = conv_output_size(n, k, stride, padding)
+    before, after = padding_amounts(n, k, stride, padding)
+    for r in range(-before, n + after):
+        for c in range(-before, n + after):
+            inside = 0 <= r < n and 0 <= c < n
+            ax.add_patch(
+                Rectangle(
+                    (c, r),
+                    1,
+                    1,
+                    facecolor="white" if inside else "0.85",
+                    edgecolor="0.55",
+                    linewidth=0.6,
+                    hatch=None if inside else "///",
+                )
+            )
+    starts = [i * stride - before for i in range(out)]
+    centres = [start + k / 2 for start in starts]
+    xs, ys = np.meshgrid(centres, centres)
+    ax.plot(xs.ravel(), ys.ravel(), "o", color=WINDOW_COLOR, markersize=4)
+    ax.add_patch(
+        Rectangle((starts[0], starts[0]), k, k, fill=False, edgecolor=WINDOW_COLOR, linewidth=2.5)
+    )
+    if out > 1:
+        ax.add_patch(
+            Rectangle(
+                (starts[1], starts[0]),
+                k,
+                k,
+                fill=False,
+                edgecolor=WINDOW_COLOR,
+                linewidth=1.5,
+                linestyle="--",
+            )
+        )
+    ax.set_xlim(-before - 0.2, n + after + 0.2)
+    ax.set_ylim(n + after + 0.2, -before - 0.2)  # row 0 on top, like an image
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(f"{padding}, stride {stride}: {out}×{out}", fontsize="medium")
 
 
 def example_kernels(size: int) -> dict[str, np.ndarray]:

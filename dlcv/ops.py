@@ -77,6 +77,41 @@ def conv_output_size(
     return (padded - kernel_size) // stride + 1
 
 
+def padding_amounts(
+    n: int, kernel_size: int, stride: int = 1, padding: str = "valid"
+) -> tuple[int, int]:
+    """How many zeros ``padding`` adds before and after an input along one axis.
+
+    ``"valid"`` adds none. ``"same"`` adds just enough for :func:`conv_output_size` windows:
+    ``max((out - 1) * stride + kernel_size - n, 0)`` zeros in all, half before and half after;
+    when the total is odd, TensorFlow (and so Keras) puts the extra zero after, at the bottom
+    or right.
+
+    Args:
+        n: length of the input along the axis.
+        kernel_size: length of the window along the axis.
+        stride: how far the window moves between two outputs.
+        padding: ``"valid"`` or ``"same"``.
+
+    Returns:
+        ``(before, after)``: zeros on the top (left) and on the bottom (right).
+
+    Raises:
+        ConfigError: as :func:`conv_output_size`, or if ``padding`` is not a Keras padding.
+
+    Example:
+        >>> padding_amounts(28, 3, padding="same")
+        (1, 1)
+        >>> padding_amounts(4, 2, stride=1, padding="same")
+        (0, 1)
+    """
+    if padding not in PADDINGS:
+        raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
+    out = conv_output_size(n, kernel_size, stride, padding)
+    total = max((out - 1) * stride + kernel_size - n, 0) if padding == "same" else 0
+    return total // 2, total - total // 2
+
+
 def conv2d(
     x: np.ndarray,
     kernel: np.ndarray,
@@ -263,15 +298,9 @@ def _clip(start: int, size: int, length: int) -> slice:
 def _padding(
     input_size: tuple[int, int], window: tuple[int, int], stride: tuple[int, int], padding: str
 ) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The zeros to add ((top, bottom), (left, right)) for TensorFlow's padding rule."""
-    if padding not in PADDINGS:
-        raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
-    pads = []
-    for n, k, s in zip(input_size, window, stride, strict=True):
-        out = conv_output_size(n, k, s, padding)
-        total = max((out - 1) * s + k - n, 0) if padding == "same" else 0
-        pads.append((total // 2, total - total // 2))  # the odd one goes after
-    return pads[0], pads[1]
+    """The zeros to add ((top, bottom), (left, right))."""
+    rows, columns = zip(input_size, window, stride, strict=True)
+    return padding_amounts(*rows, padding), padding_amounts(*columns, padding)
 
 
 def _as_images(x: np.ndarray, name: str, dtype: type | None = np.float64) -> np.ndarray:

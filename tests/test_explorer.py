@@ -11,7 +11,13 @@ import pytest
 
 from dlcv import ops
 from dlcv.errors import ConfigError
-from dlcv.explorer import KERNEL_SIZES, center_crop, convolution_explorer, example_kernels
+from dlcv.explorer import (
+    KERNEL_SIZES,
+    center_crop,
+    convolution_explorer,
+    example_kernels,
+    plot_window_positions,
+)
 
 
 def _attributes(markup: str) -> dict[str, str]:
@@ -130,3 +136,19 @@ def test_unusable_images_raise_config_error(image, message):
 def test_center_crop_rejects_a_crop_larger_than_the_image():
     with pytest.raises(ConfigError, match="Cannot crop"):
         center_crop(np.zeros((5, 5)), 6)
+
+
+def test_plot_window_positions_marks_one_dot_per_output():
+    figure = plot_window_positions(7, 4, strides=(1, 3))
+
+    panels = [("valid", 1), ("valid", 3), ("same", 1), ("same", 3)]  # rows: padding
+    for ax, (padding, stride) in zip(figure.axes, panels, strict=True):
+        out = ops.conv_output_size(7, 4, stride, padding)
+        (dots,) = ax.lines
+        assert len(dots.get_xdata()) == out * out
+        assert ax.get_title() == f"{padding}, stride {stride}: {out}×{out}"
+
+
+def test_plot_window_positions_rejects_a_window_larger_than_a_valid_input():
+    with pytest.raises(ConfigError, match="does not fit"):
+        plot_window_positions(3, 5)

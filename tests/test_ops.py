@@ -206,3 +206,18 @@ def test_invalid_arguments_raise_config_error(call, message):
 def test_config_error_is_a_value_error():
     with pytest.raises(ValueError):
         ops.conv_output_size(3, 5)
+
+
+@pytest.mark.parametrize(
+    ("n", "kernel_size", "stride", "padding", "expected"),
+    [
+        (28, 3, 1, "same", (1, 1)),
+        (4, 2, 1, "same", (0, 1)),  # odd total: the extra zero goes after
+        (5, 3, 2, "same", (1, 1)),
+        (6, 3, 2, "same", (0, 1)),
+        (6, 1, 3, "same", (0, 0)),
+        (28, 3, 1, "valid", (0, 0)),
+    ],
+)
+def test_padding_amounts(n, kernel_size, stride, padding, expected):
+    assert ops.padding_amounts(n, kernel_size, stride, padding) == expected

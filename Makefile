@@ -1,0 +1,51 @@
+# dlcv: build the book, run the tests. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD := _build
+JB_FLAGS := -W -n --keep-going
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv book book-full test test-fast test-site lint browser serve clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+venv: $(STAMP)  ## Create .venv and install requirements.txt (and dlcv) into it
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "dlcv needs Python 3.11+"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+book: $(STAMP)  ## Build the book into _build/html (quick profile, offline data)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The book is at $(CURDIR)/$(BUILD)/html/index.html (make serve to browse it)"
+
+book-full: $(STAMP)  ## Build the published edition: real data, the book's epochs (a GPU helps)
+	DLCV_PROFILE=full $(BIN)/jupyter-book build . $(JB_FLAGS) --path-output $(BUILD)/full
+	@echo "The full edition is at $(CURDIR)/$(BUILD)/full/_build/html/index.html"
+
+test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, checks of the built site
+	$(BIN)/python -m pytest -m "not site and not browser"
+	$(MAKE) --no-print-directory book
+	$(BIN)/python -m pytest -m "site or browser"
+
+test-fast: $(STAMP)  ## Unit tests only (a few minutes)
+	$(BIN)/python -m pytest -m "not slow and not site and not browser"
+
+lint: $(STAMP)  ## Static checks of the code
+	$(BIN)/ruff check dlcv tests bench
+
+browser:  ## Install Debian's Chromium for the browser tests (when missing)
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+serve: ## Serve the built book on http://127.0.0.1:$(PORT)
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory $(BUILD)/html
+
+clean:  ## Remove the built site and the page cache (trained runs stay in the run cache)
+	rm -rf $(BUILD)

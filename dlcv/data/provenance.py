@@ -1,0 +1,45 @@
+"""The provenance note each training page shows: which data it used, and why."""
+
+from __future__ import annotations
+
+from IPython.display import Markdown
+
+_SOURCE_TEXT = {
+    "full": "the full data set",
+    "sample": "the offline sample",
+}
+
+
+def provenance_note(info: dict) -> Markdown:
+    """A MyST admonition saying which data a page used, for display in a page or notebook.
+
+    Args:
+        info: the ``info`` of a loaded data set.
+
+    Returns:
+        An ``IPython.display.Markdown`` object; the book renders it as a note (a ``warning``
+        when the page runs on a sample instead of the full data).
+    """
+    source = info["source"]
+    kind = "note" if source != "sample" else "important"
+    counts = ", ".join(f"{split}: {_count(n)}" for split, n in info["counts"].items())
+    lines = [
+        f"This page ran on **{_SOURCE_TEXT.get(source, source)}** of {info['name']} "
+        f"({counts}).",
+        f"Origin: {info['origin']}. License: {info['license']}.",
+    ]
+    if info.get("reason"):
+        lines.append(f"Why: {info['reason']}.")
+    if source == "sample":
+        lines.append(
+            "Figures and numbers on this page come from that sample; build the book with "
+            "`make book-full` for the full data."
+        )
+    body = "\n\n".join(lines)
+    return Markdown(f":::{{{kind}}} Data used on this page\n{body}\n:::\n")
+
+
+def _count(n) -> str:
+    if isinstance(n, dict):
+        return " + ".join(f"{v:,} {k}" for k, v in n.items())
+    return f"{n:,}"

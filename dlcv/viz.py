@@ -1,0 +1,132 @@
+"""Figures of the book. Each function returns a ``matplotlib.figure.Figure``.
+
+Figures are created with ``matplotlib.figure.Figure`` directly rather than ``pyplot``, so
+building many of them in a page or a test holds no global state and leaks no windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+
+TRAIN_COLOR = "tab:blue"
+VALIDATION_COLOR = "tab:orange"
+
+
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    best_epoch: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Training curves: one panel per metric, training against validation.
+
+    Args:
+        history: per-epoch values, as ``Run.history`` or ``keras.callbacks.History.history``.
+        metrics: the metrics to plot; their ``val_`` counterparts are drawn when present.
+        best_epoch: a 1-based epoch to mark (e.g. the checkpoint's best epoch).
+        title: a title over the panels.
+
+    Returns:
+        A figure with one axes per metric.
+    """
+    figure = Figure(figsize=(4.2 * len(metrics), 3.4), layout="constrained")
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, metric in zip(axes, metrics, strict=True):
+        values = history[metric]
+        epochs = np.arange(1, len(values) + 1)
+        ax.plot(epochs, values, "o-", color=TRAIN_COLOR, markersize=3, label="training")
+        if f"val_{metric}" in history:
+            ax.plot(
+                epochs, history[f"val_{metric}"], "s-", color=VALIDATION_COLOR, markersize=3,
+                label="validation",
+            )
+        if best_epoch is not None:
+            ax.axvline(best_epoch, color="0.5", linestyle="--", linewidth=1,
+                       label=f"best epoch ({best_epoch})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    columns: int = 8,
+    cmap: str = "gray_r",
+    size: float = 1.3,
+) -> Figure:
+    """A grid of images with optional titles.
+
+    Args:
+        images: ``(n, h, w)`` grayscale or ``(n, h, w, 3)`` RGB images (uint8, or floats in
+            [0, 1]); a trailing channel of size 1 is dropped.
+        titles: one title per image.
+        columns: images per row.
+        cmap: the colormap for grayscale images, a name of ``matplotlib.colormaps``.
+        size: the size of one image, in inches.
+
+    Returns:
+        A figure with one axes per image, axis ticks hidden.
+    """
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"got {len(titles)} titles for {len(images)} images")
+    columns = max(1, min(columns, len(images)))
+    rows = -(-len(images) // columns)
+    figure = Figure(figsize=(size * columns, (size + 0.25) * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_axis_off()
+        if i >= len(images):
+            continue
+        ax.imshow(images[i], cmap=matplotlib.colormaps[cmap] if images[i].ndim == 2 else None)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize="small")
+    return figure
+
+
+def confusion_matrix(
+    y_true: Sequence[int],
+    y_pred: Sequence[int],
+    class_names: Sequence[str] | None = None,
+    cmap: str = "Blues",
+) -> Figure:
+    """A confusion matrix: how often each true class (row) was predicted as each class.
+
+    Args:
+        y_true: true integer labels.
+        y_pred: predicted integer labels.
+        class_names: names of the classes, in label order; defaults to the labels.
+        cmap: a name of ``matplotlib.colormaps``.
+
+    Returns:
+        A figure with the matrix and its counts.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n = int(max(y_true.max(), y_pred.max())) + 1 if class_names is None else len(class_names)
+    counts = np.zeros((n, n), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
+    figure = Figure(figsize=(0.45 * n + 2, 0.45 * n + 1.6), layout="constrained")
+    ax = figure.subplots()
+    ax.imshow(counts, cmap=matplotlib.colormaps[cmap])
+    threshold = counts.max() / 2
+    for (row, col), count in np.ndenumerate(counts):
+        if count:
+            ax.text(col, row, count, ha="center", va="center", fontsize="small",
+                    color="white" if count > threshold else "black")
+    ax.set_xticks(range(n), names)
+    ax.set_yticks(range(n), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return figure

@@ -1,0 +1,60 @@
+import pytest
+
+import dlcv
+from dlcv import settings
+from dlcv.errors import ConfigError
+
+
+def test_profile_defaults_to_quick():
+    assert settings.profile() == "quick"
+
+
+@pytest.mark.parametrize("value", ["quick", "full", "FULL", " full "])
+def test_profile_reads_the_environment(monkeypatch, value):
+    monkeypatch.setenv("DLCV_PROFILE", value)
+    assert settings.profile() == value.strip().lower()
+
+
+def test_bogus_profile_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DLCV_PROFILE", "bogus")
+    with pytest.raises(ConfigError, match="DLCV_PROFILE='bogus'.*quick, full"):
+        settings.profile()
+
+
+def test_by_profile_picks_the_active_value(monkeypatch):
+    assert settings.by_profile(quick=3, full=30) == 3
+    monkeypatch.setenv("DLCV_PROFILE", "full")
+    assert settings.by_profile(quick=3, full=30) == 30
+
+
+def test_directories_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DLCV_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(tmp_path / "c"))
+    assert settings.data_dir() == tmp_path / "d"
+    assert settings.cache_dir() == tmp_path / "c"
+
+
+def test_default_directories_are_outside_the_sources(monkeypatch, tmp_path):
+    monkeypatch.delenv("DLCV_DATA_DIR")
+    monkeypatch.delenv("DLCV_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert settings.data_dir() == tmp_path / "dlcv" / "data"
+    assert settings.cache_dir() == tmp_path / "dlcv" / "runs"
+
+
+def test_importing_dlcv_quiets_tensorflow():
+    import os
+
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert isinstance(dlcv.DlcvError("x"), Exception)
+
+
+def test_tensorflow_prints_no_log_lines_after_import_dlcv():
+    import subprocess
+    import sys
+
+    code = "import dlcv.models; import tensorflow as tf; tf.constant(1.0) + 1"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for noise in ("oneDNN", "cpu_feature_guard", "I0000", "absl"):
+        assert noise not in result.stderr

@@ -1,0 +1,200 @@
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import keras
+from dlcv import training
+from dlcv.errors import ConfigError, RunCacheError
+from dlcv.training import RunCacheWarning
+
+
+@dataclass
+class TinyData:
+    """Two classes of 4x4 images: bright ones are class 1."""
+
+    info: dict
+
+    def prepared(self):
+        rng = np.random.default_rng(0)
+        labels = rng.integers(0, 2, 200)
+        images = (rng.random((200, 4, 4, 1)) * 0.5 + labels[:, None, None, None] * 0.5)
+        images = images.astype("float32")
+        return (images[:160], labels[:160]), (images[160:], labels[160:])
+
+
+def tiny_model():
+    inputs = keras.Input(shape=(4, 4, 1))
+    x = keras.layers.Flatten()(inputs)
+    outputs = keras.layers.Dense(2, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+def tiny_model_changed():
+    inputs = keras.Input(shape=(4, 4, 1))
+    x = keras.layers.Flatten()(inputs)
+    outputs = keras.layers.Dense(2, activation="softmax", use_bias=False)(x)
+    return keras.Model(inputs, outputs)
+
+
+DATA = TinyData(info={"name": "tiny", "source": "sample", "counts": {"train": 160}})
+
+
+def train(**overrides):
+    settings = {"epochs": 3, "batch_size": 32, "model_kwargs": None}
+    settings.update(overrides)
+    builder = settings.pop("build_model", tiny_model)
+    data = settings.pop("data", DATA)
+    return training.run(builder, data, **settings)
+
+
+def test_run_trains_evaluates_and_reports():
+    result = train()
+    assert not result.from_cache
+    assert result.epochs == 3
+    assert set(result.history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert set(result.metrics) == {"loss", "accuracy"}
+    assert result.seconds > 0
+    best = int(np.argmin(result.history["val_loss"])) + 1
+    assert result.best_epoch == best
+
+
+def test_second_call_loads_the_identical_run():
+    first = train()
+    second = train()
+    assert second.from_cache
+    assert second.metrics == first.metrics and second.history == first.history
+    for a, b in zip(first.model.get_weights(), second.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_model_holds_the_best_epoch_weights(tmp_path):
+    result = train(epochs=6)
+    (_, _), (x_test, y_test) = DATA.prepared()
+    evaluated = result.model.evaluate(x_test, y_test, verbose=0, return_dict=True)
+    assert evaluated["accuracy"] == pytest.approx(result.metrics["accuracy"])
+
+
+def test_monitor_none_keeps_the_last_epoch():
+    result = train(monitor=None, epochs=2)
+    assert result.best_epoch == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"build_model": tiny_model_changed, "name": "tiny_model"},
+        {"epochs": 4},
+        {"batch_size": 16},
+        {"seed": 7},
+        {"optimizer": "adam"},
+        {"data": TinyData(info={"name": "tiny", "source": "full", "counts": {"train": 160}})},
+    ],
+    ids=["builder", "epochs", "batch_size", "seed", "optimizer", "data"],
+)
+def test_any_change_to_the_key_trains_again(change):
+    train(name="tiny_model")
+    changed = train(**{"name": "tiny_model", **change})
+    assert not changed.from_cache
+
+
+def test_a_change_of_profile_trains_again(monkeypatch):
+    train()
+    monkeypatch.setenv("DLCV_PROFILE", "full")
+    assert not train().from_cache
+
+
+def test_keras_layers_in_model_kwargs_are_keyed_by_config():
+    def builder(head: keras.Layer):
+        inputs = keras.Input(shape=(4, 4, 1))
+        outputs = head(keras.layers.Flatten()(inputs))
+        return keras.Model(inputs, outputs)
+
+    def head(units_activation):
+        return keras.layers.Dense(2, activation=units_activation)
+
+    train(build_model=builder, model_kwargs={"head": head("softmax")})
+    # A new layer object with the same config (and another auto-generated name) is a cache hit.
+    assert train(build_model=builder, model_kwargs={"head": head("softmax")}).from_cache
+    assert not train(build_model=builder, model_kwargs={"head": head("sigmoid")}).from_cache
+
+
+def test_force_retrains():
+    train()
+    assert not train(force=True).from_cache
+
+
+@pytest.mark.parametrize("damage", ["truncate_model", "bad_record", "missing_history"])
+def test_a_corrupt_entry_is_retrained_with_a_warning(damage):
+    first = train()
+    if damage == "truncate_model":
+        model_file = first.path / training.MODEL_FILE
+        model_file.write_bytes(model_file.read_bytes()[:100])
+    elif damage == "bad_record":
+        (first.path / training.RECORD_FILE).write_text("{not json")
+    else:
+        (first.path / training.HISTORY_FILE).unlink()
+    with pytest.warns(RunCacheWarning, match="training it again"):
+        again = train()
+    assert not again.from_cache
+    assert train().from_cache
+
+
+def test_an_interrupted_run_leaves_nothing_behind(monkeypatch, tmp_path):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_then_interrupt(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, Interrupt()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train()
+    cache = tmp_path / "runs"
+    assert list(cache.iterdir()) == []
+    monkeypatch.undo()
+
+
+def test_an_unwritable_cache_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(RunCacheError, match="not writable.*DLCV_CACHE_DIR"):
+        train(cache_dir=blocker / "runs")
+
+
+def test_list_runs_reports_the_cached_runs():
+    result = train(name="listed")
+    runs = training.list_runs()
+    assert [r["config"]["name"] for r in runs] == ["listed"]
+    assert runs[0]["metrics"] == result.metrics
+    assert json.loads((result.path / training.RECORD_FILE).read_text())["best_epoch"] >= 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"epochs": 0}, "epochs"), ({"validation_split": 1.5}, "validation_split")],
+)
+def test_invalid_arguments_are_clear_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        train(**kwargs)
+
+
+def test_unknown_data_is_a_clear_error():
+    with pytest.raises((ConfigError, AttributeError)):
+        training.run(tiny_model, object(), epochs=1)
+
+
+@pytest.mark.slow
+def test_mnist_quick_profile_reaches_96_percent():
+    from dlcv.data import load_mnist
+    from dlcv.models import mnist_convnet
+
+    result = training.run(
+        mnist_convnet, load_mnist("sample"), epochs=10, batch_size=32, validation_split=0.1
+    )
+    assert result.metrics["accuracy"] >= 0.96

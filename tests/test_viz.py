@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from dlcv import viz
+
+HISTORY = {
+    "loss": [1.0, 0.5, 0.3],
+    "val_loss": [1.1, 0.7, 0.8],
+    "accuracy": [0.5, 0.8, 0.9],
+    "val_accuracy": [0.45, 0.7, 0.68],
+}
+
+
+def test_plot_history_draws_training_and_validation_per_metric():
+    figure = viz.plot_history(HISTORY, best_epoch=2)
+    assert isinstance(figure, Figure)
+    assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "accuracy"]
+    loss_axes = figure.axes[0]
+    labels = [line.get_label() for line in loss_axes.get_lines()]
+    assert labels == ["training", "validation", "best epoch (2)"]
+    np.testing.assert_array_equal(loss_axes.get_lines()[1].get_ydata(), HISTORY["val_loss"])
+
+
+def test_plot_history_without_validation():
+    figure = viz.plot_history({"loss": [1, 0.5]}, metrics=["loss"])
+    assert len(figure.axes) == 1 and len(figure.axes[0].get_lines()) == 1
+
+
+def test_image_grid_has_one_axes_per_image_and_titles():
+    images = np.zeros((10, 28, 28, 1), dtype=np.uint8)
+    figure = viz.image_grid(images, titles=[str(i) for i in range(10)], columns=4)
+    shown = [ax for ax in figure.axes if ax.images]
+    assert len(figure.axes) == 12 and len(shown) == 10
+    assert [ax.get_title() for ax in shown] == [str(i) for i in range(10)]
+
+
+def test_image_grid_shows_rgb_images_in_colour():
+    figure = viz.image_grid(np.zeros((2, 8, 8, 3), dtype=np.uint8))
+    assert figure.axes[0].images[0].get_array().shape == (8, 8, 3)
+
+
+def test_image_grid_rejects_mismatched_titles():
+    with pytest.raises(ValueError, match="titles"):
+        viz.image_grid(np.zeros((2, 4, 4)), titles=["one"])
+
+
+def test_confusion_matrix_counts_each_pair():
+    figure = viz.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0])
+    ax = figure.axes[0]
+    matrix = ax.images[0].get_array()
+    np.testing.assert_array_equal(matrix, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "1", "1", "1", "2"]
+
+
+def test_figures_render_to_png(tmp_path):
+    for figure in (viz.plot_history(HISTORY), viz.confusion_matrix([0, 1], [1, 1])):
+        figure.savefig(tmp_path / "f.png")
+        assert (tmp_path / "f.png").stat().st_size > 1000

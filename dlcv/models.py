@@ -6,7 +6,6 @@ and trains it. The architectures are exactly those of the book, so parameter cou
 
 from __future__ import annotations
 
-import dlcv  # noqa: F401  (quiets TensorFlow before Keras loads it)
 import keras
 from keras import layers
 

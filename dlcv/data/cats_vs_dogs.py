@@ -63,6 +63,7 @@ MICROSOFT_URL = (
     "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
     "kagglecatsanddogs_5340.zip"
 )
+MICROSOFT_FILE = "kagglecatsanddogs_5340.zip"
 MICROSOFT_SHA256 = "b7974bd00a84a99921f36ee4403f089853777b5ae8d151c76a86e64900334af9"
 KAGGLE_COMPETITION = "dogs-vs-cats"
 KAGGLE_RULES = "https://www.kaggle.com/competitions/dogs-vs-cats/rules"
@@ -289,12 +290,7 @@ def _find_images(source: str, home: Path, archive, url, sha256) -> dict[str, lis
     if location is None and source == "kaggle":
         location = _kaggle_download()
     elif location is None:  # microsoft
-        location = download(
-            url or MICROSOFT_URL,
-            sha256 if url else (sha256 or MICROSOFT_SHA256),
-            home,
-            Path(url or MICROSOFT_URL).name,
-        )
+        location = download(url or MICROSOFT_URL, sha256 or MICROSOFT_SHA256, home, MICROSOFT_FILE)
     if not location.exists():
         raise DataUnavailableError(f"{location} does not exist; pass the path of the archive or folder.")
     if location.is_dir() and (location / "train.zip").exists():  # kagglehub's download
@@ -306,7 +302,7 @@ def _find_images(source: str, home: Path, archive, url, sha256) -> dict[str, lis
 def _local_archive(source: str, home: Path, archive) -> Path | None:
     if archive:
         return Path(archive).expanduser()
-    names = KAGGLE_NAMES if source == "kaggle" else (Path(MICROSOFT_URL).name,)
+    names = KAGGLE_NAMES if source == "kaggle" else (MICROSOFT_FILE,)
     for name in names:
         if (home / name).exists():
             return home / name

@@ -61,14 +61,11 @@ def draw_pet(kind: str, rng: np.random.Generator, size: tuple[int, int] = (180, 
         raise ValueError(f"kind must be 'cat' or 'dog', got {kind!r}")
     height, width = size
     canvas = _background(rng, (width * _SUPERSAMPLE, height * _SUPERSAMPLE))
-    short_side = min(width, height) * _SUPERSAMPLE
-    radius = short_side * rng.uniform(0.14, 0.27)
-    pet = _pet_layer(kind, rng, radius)
-    pet = pet.rotate(rng.uniform(-30, 30), resample=Image.Resampling.BICUBIC, expand=True)
-    cx = rng.uniform(0.3, 0.7) * canvas.width
-    cy = rng.uniform(0.3, 0.7) * canvas.height
-    canvas.alpha_composite(pet, (int(cx - pet.width / 2), int(cy - pet.height / 2)))
-    image = canvas.convert("RGB").resize((width, height), Image.Resampling.LANCZOS)
+    radius = min(canvas.size) * rng.uniform(0.14, 0.27)
+    centre = rng.uniform(0.3, 0.7, 2) * canvas.size
+    pen = _Pen(ImageDraw.Draw(canvas), centre, rng.uniform(-30, 30))
+    _draw_head(pen, kind, rng, radius)
+    image = canvas.resize((width, height), Image.Resampling.BOX)
     return _camera(image, rng)
 
 
@@ -108,8 +105,8 @@ def _background(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:
     width, height = size
     top, bottom = rng.integers(30, 235, size=(2, 3))
     ramp = np.linspace(0.0, 1.0, height)[:, None, None]
-    pixels = (top * (1 - ramp) + bottom * ramp) * np.ones((1, width, 1))
-    canvas = Image.fromarray(pixels.astype(np.uint8)).convert("RGBA")
+    column = (top * (1 - ramp) + bottom * ramp).astype(np.uint8)  # shape (height, 1, 3)
+    canvas = Image.fromarray(column).resize((width, height), Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(canvas)
     floor = int(height * rng.uniform(0.55, 0.9))
     draw.rectangle((0, floor, width, height), fill=_colour(rng))
@@ -128,124 +125,136 @@ def _background(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:
     return canvas
 
 
-def _pet_layer(kind: str, rng: np.random.Generator, r: float) -> Image.Image:
-    """The head (and maybe a body) on a transparent square layer centred on the head."""
-    side = int(4.4 * r)
-    layer = Image.new("RGBA", (side, side), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(layer)
-    c = side / 2
+def _draw_head(pen: _Pen, kind: str, rng: np.random.Generator, r: float) -> None:
+    """The head (and maybe a body) in the pen's coordinates: head centre at the origin."""
     fur = _jitter(rng, _FUR[rng.integers(len(_FUR))], 25)
     dark = _shade(fur, rng.uniform(0.45, 0.75))
     light = _shade(fur, rng.uniform(1.15, 1.5))
     turn = rng.uniform(-0.3, 0.3) * r  # head turned left or right: features shift sideways
 
-    if rng.random() < 0.6:  # a body behind the head, cut off by the layer's edge
-        _ellipse(draw, c + rng.uniform(-0.4, 0.4) * r, c + 1.5 * r, 1.2 * r, 0.95 * r, 0, fur)
-
+    if rng.random() < 0.6:  # a body below the head
+        pen.ellipse(rng.uniform(-0.4, 0.4) * r, 1.5 * r, 1.2 * r, 0.95 * r, 0, fur)
     pointed = rng.random() < _POINTED_EAR_P[kind]
     if not pointed:  # floppy ears hang behind and beside the head
-        _floppy_ears(draw, rng, c, r, dark if rng.random() < 0.7 else fur)
-    head_w, head_h = r * rng.uniform(0.9, 1.1), r * rng.uniform(0.85, 1.05)
+        _floppy_ears(pen, rng, r, dark if rng.random() < 0.7 else fur)
+    head_h = r * rng.uniform(0.85, 1.05)
     if pointed:
-        _pointed_ears(draw, rng, c, r, head_h, fur, kind)
-    _ellipse(draw, c, c, head_w, head_h, 0, fur)
-    _pattern(draw, rng, c, r, dark, light)
+        _pointed_ears(pen, rng, r, head_h, fur, kind)
+    pen.ellipse(0, 0, r * rng.uniform(0.9, 1.1), head_h, 0, fur)
+    _pattern(pen, rng, r, dark, light)
 
-    eye_y = c - rng.uniform(0.05, 0.25) * r
+    eye_y = -rng.uniform(0.05, 0.25) * r
     eye_dx = rng.uniform(0.3, 0.45) * r
     slit = rng.random() < _SLIT_PUPIL_P[kind]
-    for side_sign in (-1, 1):
-        _eye(draw, rng, c + turn + side_sign * eye_dx, eye_y, r, slit, kind)
+    for sign in (-1, 1):
+        _eye(pen, rng, turn + sign * eye_dx, eye_y, r, slit, kind)
 
-    mx = c + 1.2 * turn
-    if kind == "cat":
-        snout_len = rng.uniform(0.25, 0.45) * r
-    else:
-        snout_len = rng.uniform(0.45, 0.85) * r
-    muzzle_y = c + 0.2 * r + snout_len / 2
-    _ellipse(draw, mx, muzzle_y, rng.uniform(0.3, 0.45) * r, snout_len / 2 + 0.12 * r, 0, light)
-    nose_y = muzzle_y - snout_len / 2
+    mx = 1.2 * turn
+    snout = (rng.uniform(0.25, 0.45) if kind == "cat" else rng.uniform(0.45, 0.85)) * r
+    muzzle_y = 0.2 * r + snout / 2
+    pen.ellipse(mx, muzzle_y, rng.uniform(0.3, 0.45) * r, snout / 2 + 0.12 * r, 0, light)
+    nose_y = muzzle_y - snout / 2
     nose_w = (rng.uniform(0.09, 0.14) if kind == "cat" else rng.uniform(0.14, 0.22)) * r
     nose_colour = (235, 140, 150) if kind == "cat" and rng.random() < 0.7 else (25, 20, 20)
-    draw.polygon(
-        [(mx - nose_w, nose_y), (mx + nose_w, nose_y), (mx, nose_y + nose_w)], fill=nose_colour
-    )
+    pen.polygon([(mx - nose_w, nose_y), (mx + nose_w, nose_y), (mx, nose_y + nose_w)], nose_colour)
     if kind == "dog" and rng.random() < 0.35:  # tongue out
-        _ellipse(draw, mx, muzzle_y + snout_len / 2 + 0.1 * r, 0.12 * r, 0.16 * r, 0, (225, 90, 110))
+        pen.ellipse(mx, muzzle_y + snout / 2 + 0.1 * r, 0.12 * r, 0.16 * r, 0, (225, 90, 110))
     if rng.random() < _WHISKER_P[kind]:
-        _whiskers(draw, rng, mx, muzzle_y, r)
-    return layer
+        _whiskers(pen, rng, mx, muzzle_y, r)
 
 
-def _pointed_ears(draw, rng, c, r, head_h, fur, kind) -> None:
-    height = rng.uniform(0.55, 0.95) * r if kind == "cat" else rng.uniform(0.5, 0.8) * r
+def _pointed_ears(pen, rng, r, head_h, fur, kind) -> None:
+    height = (rng.uniform(0.55, 0.95) if kind == "cat" else rng.uniform(0.5, 0.8)) * r
     half_base = rng.uniform(0.25, 0.38) * r
     inner = (235, 150, 160) if rng.random() < 0.6 else _shade(fur, 0.6)
     for sign in (-1, 1):
         angle = math.radians(sign * rng.uniform(25, 45))
-        bx = c + math.sin(angle) * head_h * 0.85
-        by = c - math.cos(angle) * head_h * 0.85
-        tip = (bx + math.sin(angle) * height, by - math.cos(angle) * height)
-        ux, uy = math.cos(angle) * half_base, math.sin(angle) * half_base
-        outer = [(bx - ux, by - uy), (bx + ux, by + uy), tip]
-        draw.polygon(outer, fill=fur)
-        inner_tri = [
-            (bx - 0.5 * ux, by - 0.5 * uy),
-            (bx + 0.5 * ux, by + 0.5 * uy),
-            (bx + math.sin(angle) * height * 0.7, by - math.cos(angle) * height * 0.7),
-        ]
-        draw.polygon(inner_tri, fill=inner)
+        up = np.array([math.sin(angle), -math.cos(angle)])  # from the head's centre outwards
+        along = np.array([math.cos(angle), math.sin(angle)]) * half_base
+        base = up * head_h * 0.85
+        pen.polygon([base - along, base + along, base + up * height], fur)
+        pen.polygon([base - along / 2, base + along / 2, base + up * height * 0.7], inner)
 
 
-def _floppy_ears(draw, rng, c, r, colour) -> None:
+def _floppy_ears(pen, rng, r, colour) -> None:
     length = rng.uniform(0.8, 1.3) * r
     width = rng.uniform(0.3, 0.5) * r
     spread = rng.uniform(0.7, 0.95) * r
     for sign in (-1, 1):
         tilt = sign * rng.uniform(5, 30)
-        _ellipse(draw, c + sign * spread, c - 0.35 * r + length / 2, width, length / 2, tilt, colour)
+        pen.ellipse(sign * spread, -0.35 * r + length / 2, width, length / 2, tilt, colour)
 
 
-def _pattern(draw, rng, c, r, dark, light) -> None:
+def _pattern(pen, rng, r, dark, light) -> None:
     """Stripes, spots or a patch, shared by both classes."""
     kind = rng.choice(["none", "stripes", "spots", "patch"], p=[0.35, 0.3, 0.2, 0.15])
     if kind == "stripes":
         for _ in range(rng.integers(3, 7)):
-            x = c + rng.uniform(-0.7, 0.7) * r
-            y = c - rng.uniform(0.3, 0.85) * r
-            draw.line((x, y, x + rng.uniform(-0.1, 0.1) * r, y + 0.3 * r), fill=dark, width=max(2, int(0.07 * r)))
+            x, y = rng.uniform(-0.7, 0.7) * r, -rng.uniform(0.3, 0.85) * r
+            end = (x + rng.uniform(-0.1, 0.1) * r, y + 0.3 * r)
+            pen.line([(x, y), end], dark, width=max(2, int(0.07 * r)))
     elif kind == "spots":
         for _ in range(rng.integers(2, 6)):
-            x, y = c + rng.uniform(-0.65, 0.65, 2) * r
-            _ellipse(draw, x, y, 0.12 * r, 0.1 * r, 0, dark)
+            x, y = rng.uniform(-0.65, 0.65, 2) * r
+            pen.ellipse(x, y, 0.12 * r, 0.1 * r, 0, dark)
     elif kind == "patch":
-        x = c + rng.choice([-1, 1]) * 0.4 * r
-        _ellipse(draw, x, c - 0.15 * r, 0.35 * r, 0.3 * r, rng.uniform(0, 90), light if rng.random() < 0.5 else dark)
+        colour = light if rng.random() < 0.5 else dark
+        pen.ellipse(rng.choice([-1, 1]) * 0.4 * r, -0.15 * r, 0.35 * r, 0.3 * r, rng.uniform(0, 90), colour)
 
 
-def _eye(draw, rng, x, y, r, slit, kind) -> None:
+def _eye(pen, rng, x, y, r, slit, kind) -> None:
     if kind == "cat":
         w, h = rng.uniform(0.12, 0.18) * r, rng.uniform(0.09, 0.15) * r
         iris = [(120, 190, 60), (220, 190, 50), (90, 160, 210), (200, 140, 40)][rng.integers(4)]
     else:
         w = h = rng.uniform(0.08, 0.13) * r
         iris = [(70, 40, 20), (30, 20, 15), (110, 70, 30)][rng.integers(3)]
-    _ellipse(draw, x, y, w, h, 0, iris)
+    pen.ellipse(x, y, w, h, 0, iris)
     if slit:
-        _ellipse(draw, x, y, 0.2 * w, 0.9 * h, 0, (10, 10, 10))
+        pen.ellipse(x, y, 0.2 * w, 0.9 * h, 0, (10, 10, 10))
     else:
-        _ellipse(draw, x, y, 0.55 * w, 0.55 * h, 0, (10, 10, 10))
-    _ellipse(draw, x - 0.3 * w, y - 0.3 * h, 0.2 * w, 0.2 * h, 0, (250, 250, 250))
+        pen.ellipse(x, y, 0.55 * w, 0.55 * h, 0, (10, 10, 10))
+    pen.ellipse(x - 0.3 * w, y - 0.3 * h, 0.2 * w, 0.2 * h, 0, (250, 250, 250))
 
 
-def _whiskers(draw, rng, x, y, r) -> None:
+def _whiskers(pen, rng, x, y, r) -> None:
     colour = (240, 240, 240) if rng.random() < 0.6 else (30, 30, 30)
     length = rng.uniform(0.6, 1.0) * r
     for sign in (-1, 1):
         for k in (-1, 0, 1):
             start = (x + sign * 0.2 * r, y + 0.05 * k * r)
             end = (start[0] + sign * length, start[1] + k * 0.2 * r + rng.uniform(-0.05, 0.05) * r)
-            draw.line((*start, *end), fill=colour, width=max(1, int(0.025 * r)))
+            pen.line([start, end], colour, width=max(1, int(0.025 * r)))
+
+
+class _Pen:
+    """Draws shapes given in a head's own coordinates, placed at ``origin`` and turned by
+    ``degrees``: turning the points is much cheaper than drawing on a layer and rotating it."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw, origin, degrees: float):
+        self.draw = draw
+        self.origin = np.asarray(origin, dtype=float)
+        a = math.radians(degrees)
+        self.turn = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+
+    def _place(self, points) -> list[tuple[float, float]]:
+        placed = np.asarray(points, dtype=float) @ self.turn.T + self.origin
+        return [tuple(p) for p in placed.tolist()]
+
+    def polygon(self, points, fill) -> None:
+        self.draw.polygon(self._place(points), fill=tuple(int(v) for v in fill))
+
+    def line(self, points, fill, width: int) -> None:
+        self.draw.line(self._place(points), fill=tuple(int(v) for v in fill), width=width)
+
+    def ellipse(self, cx, cy, rx, ry, degrees, fill, points: int = 28) -> None:
+        """A filled ellipse of radii ``rx``, ``ry`` turned by ``degrees``, as a polygon."""
+        t = np.linspace(0, 2 * np.pi, points, endpoint=False)
+        a = math.radians(degrees)
+        x, y = rx * np.cos(t), ry * np.sin(t)
+        xs = cx + x * math.cos(a) - y * math.sin(a)
+        ys = cy + x * math.sin(a) + y * math.cos(a)
+        self.polygon(np.stack([xs, ys], axis=1), fill)
 
 
 def _camera(image: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -254,18 +263,8 @@ def _camera(image: Image.Image, rng: np.random.Generator) -> Image.Image:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.2)))
     pixels = np.asarray(image, dtype=np.float32)
     pixels = pixels * rng.uniform(0.65, 1.25) * rng.uniform(0.9, 1.1, size=3)
-    pixels += rng.normal(0.0, rng.uniform(2, 12), size=pixels.shape)
+    pixels += rng.standard_normal(pixels.shape, dtype=np.float32) * rng.uniform(2, 12)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
-
-
-def _ellipse(draw, cx, cy, rx, ry, angle_deg, fill, points: int = 28) -> None:
-    """A filled ellipse of radii ``rx``, ``ry`` turned by ``angle_deg``, as a polygon."""
-    t = np.linspace(0, 2 * np.pi, points, endpoint=False)
-    a = math.radians(angle_deg)
-    x, y = rx * np.cos(t), ry * np.sin(t)
-    xs = cx + x * math.cos(a) - y * math.sin(a)
-    ys = cy + x * math.sin(a) + y * math.cos(a)
-    draw.polygon(list(zip(xs.tolist(), ys.tolist())), fill=tuple(int(v) for v in fill))
 
 
 def _colour(rng: np.random.Generator) -> tuple[int, int, int]:

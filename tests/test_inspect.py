@@ -1,0 +1,379 @@
+"""Tests of dlcv.inspect: activations, feature maps, filter patterns and Grad-CAM."""
+
+from __future__ import annotations
+
+import io
+
+import keras
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import dlcv
+from dlcv import inspect, models
+from dlcv.errors import ConfigError
+
+CONV_AND_POOL = ["conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "conv2d_2"]
+
+
+@pytest.fixture(scope="module")
+def mnist_model() -> keras.Model:
+    keras.backend.clear_session()  # layer names count from zero again: conv2d, conv2d_1, ...
+    keras.utils.set_random_seed(dlcv.settings.SEED)
+    return models.mnist_convnet()
+
+
+@pytest.fixture(scope="module")
+def digit() -> np.ndarray:
+    """A 28x28 grayscale image in [0, 1]: a bright bar, like a stroke of a 1."""
+    image = np.zeros((28, 28), dtype="float32")
+    image[4:24, 12:16] = 1.0
+    return image
+
+
+def render(fig: Figure) -> None:
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def brightness_classifier(units: int) -> keras.Model:
+    """A model whose Grad-CAM answer is known: it scores how bright an image is.
+
+    A 1x1 convolution splits each pixel ``x`` of an 8x8 image into a "bright" channel
+    ``relu(x)`` and a "dark" channel ``relu(1 - x)``; their averages feed the classifier.
+    With one sigmoid unit, class 1 is "bright"; with two softmax units, class 0 is "bright" and
+    class 1 "dark".
+    """
+    inputs = keras.Input(shape=(8, 8, 1))
+    conv = keras.layers.Conv2D(2, kernel_size=1, activation="relu", name="bright_dark")
+    x = keras.layers.GlobalAveragePooling2D()(conv(inputs))
+    activation = "sigmoid" if units == 1 else "softmax"
+    dense = keras.layers.Dense(units, activation=activation)
+    outputs = dense(x)
+    conv.set_weights([np.array([1.0, -1.0]).reshape(1, 1, 1, 2), np.array([0.0, 1.0])])
+    bright_votes = np.array([[4.0], [-4.0]]) if units == 1 else np.array([[4.0, -4.0], [-4.0, 4.0]])
+    dense.set_weights([bright_votes, np.zeros(units)])
+    return keras.Model(inputs, outputs)
+
+
+@pytest.fixture(scope="module")
+def half_bright() -> np.ndarray:
+    """An 8x8 image, bright on the left half and dim on the right: brighter than not."""
+    image = np.full((8, 8, 1), 0.2, dtype="float32")
+    image[:, :4] = 1.0
+    return image
+
+
+# activation_model
+
+
+def test_activation_model_returns_every_conv_and_pool_output_in_order(mnist_model):
+    activations = inspect.activation_model(mnist_model)
+
+    assert activations.output_names == CONV_AND_POOL
+    outputs = activations(np.zeros((1, 28, 28, 1), "float32"))
+    assert [tuple(o.shape) for o in outputs] == [
+        (1, 26, 26, 32),
+        (1, 13, 13, 32),
+        (1, 11, 11, 64),
+        (1, 5, 5, 64),
+        (1, 3, 3, 128),
+    ]
+
+
+def test_activation_model_layer_types_choose_the_layers(mnist_model):
+    activations = inspect.activation_model(mnist_model, layer_types=(keras.layers.Conv2D,))
+
+    assert activations.output_names == ["conv2d", "conv2d_1", "conv2d_2"]
+
+
+def test_activation_model_sees_through_augmentation_and_dropout():
+    keras.utils.set_random_seed(0)
+    model = models.cats_vs_dogs_convnet(
+        augmentation=models.data_augmentation(), dropout=0.5, image_size=(96, 96)
+    )
+    image = np.random.default_rng(0).uniform(0, 255, (1, 96, 96, 3)).astype("float32")
+
+    outputs = inspect.activation_model(model).predict(image, verbose=0)
+
+    assert len(outputs) == 9  # five convolutions, four poolings
+    assert tuple(outputs[-1].shape) == (1, 2, 2, 256)
+    # At inference the augmentation passes the image through: the first conv sees it rescaled.
+    rescaling, first_conv = model.layers[2:4]
+    np.testing.assert_allclose(outputs[0], first_conv(rescaling(image)), rtol=1e-5, atol=1e-5)
+
+
+def test_activation_model_works_on_a_sequential_model():
+    model = keras.Sequential(
+        [keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D()]
+    )
+
+    outputs = inspect.activation_model(model)(np.ones((1, 12, 12, 1), "float32"))
+
+    assert [tuple(o.shape) for o in outputs] == [(1, 10, 10, 4), (1, 5, 5, 4)]
+
+
+def test_activation_model_without_matching_layers_says_where_to_look():
+    inner = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3)], name="base")
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, keras.layers.Flatten()(inner(inputs)))
+
+    with pytest.raises(ConfigError, match=r"no top-level Conv2D.*get_layer\('base'\)"):
+        inspect.activation_model(model, layer_types=(keras.layers.Conv2D,))
+
+
+def test_activation_model_of_an_unbuilt_model_is_a_config_error():
+    with pytest.raises(ConfigError, match="no defined input"):
+        inspect.activation_model(keras.Sequential([keras.layers.Conv2D(2, 3)]))
+
+
+# plot_feature_maps and standardize_for_display
+
+
+def test_feature_maps_show_the_activations_of_a_direct_forward_pass(mnist_model, digit):
+    fig = inspect.plot_feature_maps(mnist_model, digit, max_channels=4, columns=4)
+
+    x = digit[None, :, :, None]
+    expected = []
+    for name in CONV_AND_POOL:  # the sub-model, by hand: layer after layer
+        x = mnist_model.get_layer(name)(x)
+        expected.append(keras.ops.convert_to_numpy(x)[0])
+    shown = [ax.images[0].get_array() for ax in fig.axes]
+    assert len(shown) == 5 * 4
+    for layer_index, activation in enumerate(expected):
+        for channel in range(4):
+            np.testing.assert_array_equal(
+                shown[4 * layer_index + channel],
+                inspect.standardize_for_display(activation[..., channel]),
+            )
+
+
+def test_feature_maps_titles_name_each_layer_and_its_shape(mnist_model, digit):
+    fig = inspect.plot_feature_maps(mnist_model, digit, max_channels=8, columns=4)
+    render(fig)
+
+    titles = [subfigure.get_suptitle() for subfigure in fig.subfigs]
+    assert titles == [
+        "conv2d: 26×26×32 (first 8)",
+        "max_pooling2d: 13×13×32 (first 8)",
+        "conv2d_1: 11×11×64 (first 8)",
+        "max_pooling2d_1: 5×5×64 (first 8)",
+        "conv2d_2: 3×3×128 (first 8)",
+    ]
+    assert len(fig.axes) == 5 * 8
+
+
+def test_feature_maps_of_chosen_layers_fill_a_partial_last_row(mnist_model, digit):
+    fig = inspect.plot_feature_maps(mnist_model, digit, layers=["conv2d_2"], max_channels=6)
+    render(fig)
+
+    assert [subfigure.get_suptitle() for subfigure in fig.subfigs] == [
+        "conv2d_2: 3×3×128 (first 6)"
+    ]
+    assert len(fig.axes) == 6
+    assert all(len(ax.images) == 1 and not ax.axison for ax in fig.axes)
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (28, 28, 1), (1, 28, 28, 1)])
+def test_feature_maps_accept_an_image_with_or_without_channel_and_batch_axes(mnist_model, shape):
+    fig = inspect.plot_feature_maps(mnist_model, np.zeros(shape), layers=["conv2d"], max_channels=1)
+
+    assert len(fig.axes) == 1
+
+
+def test_feature_maps_of_an_image_the_model_cannot_take_is_a_config_error(mnist_model):
+    with pytest.raises(ConfigError, match=r"\(28, 28, 3\) does not fit.*\(28, 28, 1\)"):
+        inspect.plot_feature_maps(mnist_model, np.zeros((28, 28, 3)))
+
+
+@pytest.mark.parametrize(
+    ("layers", "message"),
+    [(["conv9"], "no layer 'conv9'; its layers are"), (["dense"], "not feature maps")],
+)
+def test_feature_maps_of_unsuitable_layers_is_a_config_error(mnist_model, digit, layers, message):
+    with pytest.raises(ConfigError, match=message):
+        inspect.plot_feature_maps(mnist_model, digit, layers=layers)
+
+
+def test_standardize_for_display_centres_at_128_with_64_per_standard_deviation():
+    values = np.array([0.0] * 9 + [100.0]) - 7
+
+    shown = inspect.standardize_for_display(values)
+
+    standardized = (values - values.mean()) / values.std()
+    assert shown.dtype == np.uint8
+    np.testing.assert_array_equal(shown, np.clip(standardized * 64 + 128, 0, 255).astype("uint8"))
+    assert shown[-1] == 255  # 3 standard deviations above the mean: clipped
+
+
+def test_standardize_for_display_shows_a_dead_channel_black():
+    np.testing.assert_array_equal(inspect.standardize_for_display(np.zeros((3, 3))), 0)
+
+
+# maximize_activations, filter_patterns and plot_filter_patterns
+
+
+def mean_filter_activations(model, layer_name, images, filters):
+    extractor = keras.Model(model.input, model.get_layer(layer_name).output)
+    activations = keras.ops.convert_to_numpy(extractor(images))
+    return np.array([activations[k, 2:-2, 2:-2, f].mean() for k, f in enumerate(filters)])
+
+
+@pytest.mark.parametrize("layer_name", ["conv2d", "conv2d_1"])
+def test_gradient_ascent_raises_each_filters_activation(mnist_model, layer_name):
+    filters = list(range(8))
+    start = inspect.maximize_activations(mnist_model, layer_name, filters, steps=0)
+    end = inspect.maximize_activations(mnist_model, layer_name, filters, steps=10)
+
+    assert start.shape == end.shape == (8, 28, 28, 1)
+    before = mean_filter_activations(mnist_model, layer_name, start, filters)
+    after = mean_filter_activations(mnist_model, layer_name, end, filters)
+    alive = before > 0
+    assert alive.sum() >= 4
+    assert np.all(after[alive] > before[alive])
+    # A filter the start does not excite at all has no gradient to climb: it stays dark.
+    np.testing.assert_array_equal(after[~alive], 0)
+
+
+def test_gradient_ascent_starts_from_the_middle_of_the_value_range(mnist_model):
+    start = inspect.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+
+    assert 0.4 * 255 <= start.min() and start.max() <= 0.6 * 255
+    again = inspect.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+    np.testing.assert_array_equal(start, again)  # the seed makes it reproducible
+
+
+def test_filter_patterns_are_cropped_uint8_images(mnist_model):
+    patterns = inspect.filter_patterns(mnist_model, "conv2d", filters=3, steps=2)
+
+    assert patterns.dtype == np.uint8
+    assert patterns.shape == (3, 20, 20, 1)  # 4 pixels (12.5%) cropped on each side
+
+
+@pytest.mark.parametrize(
+    ("layer_name", "filters", "message"),
+    [
+        ("conv2d", 33, "filters=33 does not select filters of layer 'conv2d', which has 32"),
+        ("conv2d", [0, -1], "indices from 0 to 31"),
+        ("dense", 1, "not feature maps"),
+    ],
+)
+def test_filter_patterns_of_missing_filters_is_a_config_error(
+    mnist_model, layer_name, filters, message
+):
+    with pytest.raises(ConfigError, match=message):
+        inspect.filter_patterns(mnist_model, layer_name, filters)
+
+
+def test_plot_filter_patterns_titles_each_filter(mnist_model):
+    fig = inspect.plot_filter_patterns(
+        mnist_model, "conv2d_1", filters=[2, 4, 6], columns=2, steps=2
+    )
+    render(fig)
+
+    assert fig.get_suptitle() == "Filter patterns of conv2d_1"
+    assert len(fig.axes) == 4  # 2 rows of 2, the last cell empty
+    assert [ax.get_title() for ax in fig.axes] == ["filter 2", "filter 4", "filter 6", ""]
+
+
+# grad_cam, overlay_heatmap and plot_grad_cam
+
+
+def left_and_right(heatmap: np.ndarray) -> tuple[float, float]:
+    return heatmap[:, :4].mean(), heatmap[:, 4:].mean()
+
+
+def test_grad_cam_finds_the_bright_half_for_the_bright_class(half_bright):
+    model = brightness_classifier(units=1)
+    assert model.predict(half_bright[None], verbose=0)[0, 0] > 0.5  # predicted: bright
+
+    predicted = inspect.grad_cam(model, half_bright)
+    bright = inspect.grad_cam(model, half_bright, class_index=1)
+    dark = inspect.grad_cam(model, half_bright, class_index=0)
+
+    np.testing.assert_array_equal(predicted, bright)
+    assert bright.shape == (8, 8) and bright.dtype == np.float32
+    assert left_and_right(bright) == (1.0, 0.0)
+    assert left_and_right(dark) == (0.0, 1.0)
+
+
+def test_grad_cam_explains_the_chosen_class_of_a_softmax_classifier(half_bright):
+    model = brightness_classifier(units=2)
+
+    bright = inspect.grad_cam(model, half_bright, "bright_dark", class_index=0)
+    dark = inspect.grad_cam(model, half_bright, "bright_dark", class_index=1)
+
+    np.testing.assert_array_equal(inspect.grad_cam(model, half_bright), bright)
+    assert left_and_right(bright) == (1.0, 0.0)
+    assert left_and_right(dark) == (0.0, 1.0)
+
+
+def test_grad_cam_uses_the_last_conv_by_default(mnist_model, digit):
+    heatmap = inspect.grad_cam(mnist_model, digit)
+
+    assert heatmap.shape == (3, 3)  # conv2d_2's output
+    assert heatmap.min() >= 0 and heatmap.max() <= 1
+    first = inspect.grad_cam(mnist_model, digit, last_conv_layer="conv2d", class_index=7)
+    assert first.shape == (26, 26)
+
+
+@pytest.mark.parametrize(("units", "class_index"), [(1, 2), (2, 2), (2, -1)])
+def test_grad_cam_of_a_class_the_model_lacks_is_a_config_error(half_bright, units, class_index):
+    with pytest.raises(ConfigError, match=f"class_index={class_index} is not a class"):
+        inspect.grad_cam(brightness_classifier(units), half_bright, class_index=class_index)
+
+
+def test_grad_cam_of_a_model_without_conv_is_a_config_error():
+    inputs = keras.Input((4, 4, 1))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
+
+    with pytest.raises(ConfigError, match="no top-level Conv2D"):
+        inspect.grad_cam(model, np.zeros((4, 4, 1)))
+
+
+def test_overlay_blends_the_resized_jet_heatmap_into_the_image():
+    image = np.zeros((16, 16), dtype="uint8")
+    heatmap = np.zeros((4, 4))
+    heatmap[:, :2] = 1.0
+
+    overlay = inspect.overlay_heatmap(image, heatmap, alpha=0.5)
+
+    assert overlay.shape == (16, 16, 3)
+    np.testing.assert_allclose(overlay[0, 0], [0.25, 0, 0], atol=0.01)  # half of jet's dark red
+    np.testing.assert_allclose(overlay[0, -1], [0, 0, 0.25], atol=0.01)  # half of jet's dark blue
+
+
+def test_plot_grad_cam_draws_one_overlay_with_a_title(half_bright):
+    heatmap = inspect.grad_cam(brightness_classifier(1), half_bright)
+
+    fig = inspect.plot_grad_cam(half_bright * 255, heatmap, title="bright (p = 0.60)")
+    render(fig)
+
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_title() == "bright (p = 0.60)"
+    assert fig.axes[0].images[0].get_array().shape == (8, 8, 3)
+
+
+def test_plot_grad_cam_draws_into_given_axes(half_bright):
+    heatmap = np.ones((2, 2))
+    grid = Figure()
+    axes = grid.subplots(1, 2)
+
+    fig = inspect.plot_grad_cam(half_bright, heatmap, ax=axes[1])
+
+    assert fig is grid
+    assert len(axes[1].images) == 1 and not axes[0].images
+
+
+@pytest.mark.slow
+def test_inspecting_the_book_cats_vs_dogs_convnet_with_augmentation():
+    keras.utils.set_random_seed(0)
+    model = models.cats_vs_dogs_convnet(augmentation=models.data_augmentation(), dropout=0.5)
+    image = np.random.default_rng(0).uniform(0, 255, (180, 180, 3))
+
+    render(inspect.plot_feature_maps(model, image))
+    last_conv = model.layers[-5].name
+    render(inspect.plot_filter_patterns(model, last_conv, filters=4, value_range=(0, 255)))
+    heatmap = inspect.grad_cam(model, image)
+    render(inspect.plot_grad_cam(image, heatmap))
+
+    assert heatmap.shape == (7, 7)

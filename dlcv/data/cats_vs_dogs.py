@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from tqdm import tqdm
+
 from dlcv import settings
 from dlcv.data import drawn
 from dlcv.data.fetch import download, extract_member, open_zip
@@ -417,6 +419,7 @@ def _make_subset(root: Path, source: str, found: dict, counts: tuple[int, int, i
     needed = sum(counts)
     for kind in CLASS_NAMES:
         usable = []
+        progress = tqdm(total=needed, desc=f"checking {kind} photos", unit="img", disable=None)
         for image in found["images"][kind]:
             if len(usable) == needed:
                 break
@@ -427,6 +430,8 @@ def _make_subset(root: Path, source: str, found: dict, counts: tuple[int, int, i
                 log.info("cats vs dogs: dropped %s (%s)", image.name, problem)
             else:
                 usable.append(data)
+                progress.update()
+        progress.close()
         if len(usable) < needed:
             raise DataUnavailableError(
                 f"The {source} data holds only {len(usable):,} usable {kind} photos; "

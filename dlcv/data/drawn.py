@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
+from tqdm import tqdm
 
 CLASS_NAMES = ("cat", "dog")
 SPLITS = ("train", "validation", "test")
@@ -88,6 +89,8 @@ def write_sample(
         image_size: ``(height, width)`` of each picture.
         seed: the sample's seed; the same seed gives the same pictures.
     """
+    # The bar shows in a terminal only (disable=None), never in a book page.
+    progress = tqdm(total=2 * sum(counts), desc="drawing cats and dogs", unit="img", disable=None)
     start = 0
     for split, count in zip(SPLITS, counts, strict=True):
         for label, kind in enumerate(CLASS_NAMES):
@@ -97,7 +100,9 @@ def write_sample(
                 rng = np.random.default_rng([seed, label, index])
                 quality = int(rng.integers(60, 95))
                 draw_pet(kind, rng, image_size).save(folder / f"{kind}.{index}.jpg", quality=quality)
+                progress.update()
         start += count
+    progress.close()
 
 
 def _background(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:

@@ -1,0 +1,106 @@
+"""The ``data`` commands of ``python -m dlcv``: prepare a data set, show what is where.
+
+``dlcv.cli`` adds them with :func:`add_data_commands`; each parsed command carries its
+``handler``, which returns the exit status.
+
+    python -m dlcv data prepare cats-vs-dogs --source microsoft
+    python -m dlcv data info
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from dlcv import settings
+from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
+
+DATASETS = ("cats-vs-dogs",)
+
+
+def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Adds ``data prepare`` and ``data info`` to the parser of ``python -m dlcv``.
+
+    Args:
+        subparsers: what ``ArgumentParser.add_subparsers()`` returned for the main parser.
+    """
+    data = subparsers.add_parser("data", help="prepare data sets and show what is where")
+    commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
+
+    prepare = commands.add_parser(
+        "prepare",
+        help="download and prepare a data set (the book's subset of the photos, or the sample)",
+    )
+    prepare.add_argument("dataset", choices=DATASETS)
+    prepare.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="auto",
+        help="where the photos come from (default: auto, what is on disk, else the sample)",
+    )
+    prepare.add_argument("--data-dir", type=Path, help="default: $DLCV_DATA_DIR or ~/.cache/dlcv/data")
+    prepare.add_argument("--archive", type=Path, help="an archive or folder of photos to use")
+    prepare.add_argument("--url", help="where to download the Microsoft archive from")
+    prepare.add_argument("--sha256", help="the SHA-256 of the archive at --url")
+    prepare.add_argument(
+        "--counts",
+        type=int,
+        nargs=3,
+        metavar=("TRAIN", "VALIDATION", "TEST"),
+        help="images per class in each split (default: the book's 1000 500 1000)",
+    )
+    prepare.set_defaults(handler=prepare_command)
+
+    info = commands.add_parser("info", help="list the prepared data sets and their provenance")
+    info.add_argument("--data-dir", type=Path, help="default: $DLCV_DATA_DIR or ~/.cache/dlcv/data")
+    info.set_defaults(handler=info_command)
+
+
+def prepare_command(args: argparse.Namespace) -> int:
+    """``data prepare cats-vs-dogs``: prepares the subset and prints a summary of it."""
+    root = prepare_cats_vs_dogs(
+        source=args.source,
+        data_dir=args.data_dir,
+        archive=args.archive,
+        url=args.url,
+        sha256=args.sha256,
+        counts=tuple(args.counts) if args.counts else None,
+    )
+    print(_summary(root))
+    return 0
+
+
+def info_command(args: argparse.Namespace) -> int:
+    """``data info``: what is prepared, and where."""
+    home = (args.data_dir or settings.data_dir()) / "cats_vs_dogs"
+    prepared = sorted(home.glob("*/info.json"))
+    archives = sorted(p for p in home.glob("*.zip"))
+    print(f"Data folder: {home.parent}")
+    if not prepared and not archives:
+        print("Nothing prepared yet: run `python -m dlcv data prepare cats-vs-dogs`.")
+        return 0
+    for info_file in prepared:
+        print(_summary(info_file.parent))
+    for archive in archives:
+        print(f"  archive  {archive.name}  ({archive.stat().st_size / 1024**2:,.0f} MiB)")
+    return 0
+
+
+def _summary(root: Path) -> str:
+    info = json.loads((root / "info.json").read_text())
+    counts = "  ".join(
+        f"{split} {' + '.join(f'{n:,} {kind}' for kind, n in per_class.items())}"
+        for split, per_class in info["counts"].items()
+    )
+    dropped = sum(info["dropped"].values())
+    lines = [
+        f"{info['name']} ({info['source']}): {root}",
+        f"  {counts}",
+        f"  origin: {info['origin']}",
+        f"  license: {info['license']}",
+    ]
+    if dropped:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in info["dropped"].items() if n)
+        lines.append(f"  dropped {dropped} corrupt files: {reasons}")
+    return "\n".join(lines)

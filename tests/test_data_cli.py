@@ -1,0 +1,35 @@
+"""The ``data`` commands of the command line, on the drawn sample."""
+
+import argparse
+
+import pytest
+
+from dlcv.data.cli import add_data_commands
+
+
+def _run(*argv):
+    parser = argparse.ArgumentParser(prog="dlcv")
+    add_data_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def test_prepare_then_info_say_what_is_where(tmp_path, capsys):
+    data_dir = str(tmp_path / "data")
+    assert _run("data", "info", "--data-dir", data_dir) == 0
+    assert "Nothing prepared yet" in capsys.readouterr().out
+
+    assert _run("data", "prepare", "cats-vs-dogs", "--source", "sample", "--counts", "2", "1", "1",
+                "--data-dir", data_dir) == 0
+    prepared = capsys.readouterr().out
+    assert "cats_vs_dogs (sample)" in prepared and "train 2 cat + 2 dog" in prepared
+
+    assert _run("data", "info", "--data-dir", data_dir) == 0
+    listed = capsys.readouterr().out
+    assert "cats_vs_dogs (sample)" in listed and "origin: drawn by dlcv.data.drawn" in listed
+
+
+def test_an_unknown_source_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        _run("data", "prepare", "cats-vs-dogs", "--source", "imagenet")
+    assert "invalid choice" in capsys.readouterr().err

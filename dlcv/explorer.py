@@ -164,7 +164,7 @@ def center_crop(image: np.ndarray, size: int) -> np.ndarray:
     return image[top : top + size, left : left + size]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ExplorerHTML:
     """The explorer's container; notebooks and myst-nb display it as HTML."""
 
@@ -172,6 +172,9 @@ class ExplorerHTML:
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def __repr__(self) -> str:
+        return f"<convolution explorer: {len(self.html):,} characters of HTML>"
 
     def __str__(self) -> str:
         return self.html

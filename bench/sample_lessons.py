@@ -19,10 +19,10 @@ import argparse
 import tempfile
 import time
 
-import dlcv  # noqa: F401  (quiets TensorFlow)
 import keras
 import numpy as np
 
+import dlcv  # noqa: F401  (quiets TensorFlow)
 from dlcv import settings
 from dlcv.data import cats_vs_dogs
 from dlcv.models import cats_vs_dogs_convnet, data_augmentation
@@ -95,7 +95,9 @@ def main() -> None:
         print(f"train pipeline alone: {first:.0f} images/s (first epoch), {cached:.0f} (cached)")
         results = {v: train(v, data.train, data.validation, args.epochs) for v in args.variants}
 
-    print("\nvariant        train   val   gap  best val  seconds  (train/val: mean of last 3 epochs)")
+    print(
+        "\nvariant        train   val   gap  best val  seconds  (train/val: mean of last 3 epochs)"
+    )
     for variant, r in results.items():
         print(
             f"{variant:13s} {r['train']:6.3f} {r['val']:5.3f} {r['train'] - r['val']:5.3f}"

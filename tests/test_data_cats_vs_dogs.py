@@ -80,7 +80,7 @@ def server(tmp_path):
     payload = _zip_bytes(_microsoft_members())
     (folder / "kagglecatsanddogs_5340.zip").write_bytes(payload)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=folder))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     url = f"http://127.0.0.1:{httpd.server_address[1]}/kagglecatsanddogs_5340.zip"
     yield url, hashlib.sha256(payload).hexdigest()
     httpd.shutdown()
@@ -104,7 +104,7 @@ def test_microsoft_archive_is_downloaded_cleaned_and_split(server, home):
     assert (home / "cats_vs_dogs" / "kagglecatsanddogs_5340.zip").exists()
     info = json.loads((root / "info.json").read_text())
     assert info["dropped"] == {"empty": 1, "not_image": 2, "not_jfif": 1, "undecodable": 1}
-    for split, count in zip(("train", "validation", "test"), COUNTS):
+    for split, count in zip(("train", "validation", "test"), COUNTS, strict=True):
         for kind in ("cat", "dog"):
             assert len(list((root / split / kind).iterdir())) == count
             assert info["counts"][split][kind] == count
@@ -117,7 +117,7 @@ def test_microsoft_archive_is_downloaded_cleaned_and_split(server, home):
 def _book_names(counts):
     """(split, index) of each cat photo in the book's make_subset ranges."""
     names, start = [], 0
-    for split, count in zip(("train", "validation", "test"), counts):
+    for split, count in zip(("train", "validation", "test"), counts, strict=True):
         names += [(split, i) for i in range(start, start + count)]
         start += count
     return names
@@ -188,7 +188,9 @@ def test_an_archive_with_a_traversal_member_is_refused(home, tmp_path):
 
 def test_the_three_kaggle_layouts_give_the_same_subset(home, tmp_path):
     train_zip = _zip_bytes(_kaggle_train_members())
-    competition = _zip_bytes({"train.zip": train_zip, "test1.zip": _zip_bytes({}), "sampleSubmission.csv": b"id,label"})
+    competition = _zip_bytes(
+        {"train.zip": train_zip, "test1.zip": _zip_bytes({}), "sampleSubmission.csv": b"id,label"}
+    )
     (tmp_path / "dogs-vs-cats.zip").write_bytes(competition)
     (tmp_path / "train.zip").write_bytes(train_zip)
     extracted = tmp_path / "extracted"
@@ -196,10 +198,18 @@ def test_the_three_kaggle_layouts_give_the_same_subset(home, tmp_path):
         archive.extractall(extracted)
 
     prints = set()
-    for i, archive in enumerate([tmp_path / "dogs-vs-cats.zip", tmp_path / "train.zip", extracted / "train"]):
-        root = prepare_cats_vs_dogs("kaggle", data_dir=home / str(i), archive=archive, counts=COUNTS)
+    for i, archive in enumerate(
+        [tmp_path / "dogs-vs-cats.zip", tmp_path / "train.zip", extracted / "train"]
+    ):
+        root = prepare_cats_vs_dogs(
+            "kaggle", data_dir=home / str(i), archive=archive, counts=COUNTS
+        )
         prints.add(json.loads((root / "info.json").read_text())["fingerprint"])
-        assert _files(root)[:3] == ["test/cat/cat.5.jpg", "test/cat/cat.6.jpg", "test/dog/dog.5.jpg"]
+        assert _files(root)[:3] == [
+            "test/cat/cat.5.jpg",
+            "test/cat/cat.6.jpg",
+            "test/dog/dog.5.jpg",
+        ]
         assert (root / "train" / "dog" / "dog.2.jpg").read_bytes() == _jpeg("dog", 2)
     assert len(prints) == 1
 
@@ -218,9 +228,13 @@ def test_a_folder_of_photos_is_a_source(home, tmp_path):
     for kind in ("cat", "dog"):
         (tmp_path / "photos" / f"{kind}s").mkdir(parents=True)
         for index in range(PER_CLASS):
-            (tmp_path / "photos" / f"{kind}s" / f"{kind}_{index:03}.jpg").write_bytes(_jpeg(kind, index))
+            (tmp_path / "photos" / f"{kind}s" / f"{kind}_{index:03}.jpg").write_bytes(
+                _jpeg(kind, index)
+            )
 
-    root = prepare_cats_vs_dogs("directory", data_dir=home, archive=tmp_path / "photos", counts=COUNTS)
+    root = prepare_cats_vs_dogs(
+        "directory", data_dir=home, archive=tmp_path / "photos", counts=COUNTS
+    )
 
     assert (root / "validation" / "dog" / "dog.3.jpg").read_bytes() == _jpeg("dog", 3)
 
@@ -228,7 +242,9 @@ def test_a_folder_of_photos_is_a_source(home, tmp_path):
 def test_too_few_photos_is_a_clear_error(home, tmp_path):
     (tmp_path / "train.zip").write_bytes(_zip_bytes(_kaggle_train_members()))
     with pytest.raises(DataUnavailableError, match="only 10 usable cat photos.*needs 15"):
-        prepare_cats_vs_dogs("kaggle", data_dir=home, archive=tmp_path / "train.zip", counts=(5, 5, 5))
+        prepare_cats_vs_dogs(
+            "kaggle", data_dir=home, archive=tmp_path / "train.zip", counts=(5, 5, 5)
+        )
 
 
 @pytest.mark.parametrize(
@@ -254,7 +270,15 @@ def test_auto_in_the_quick_profile_draws_the_sample_and_says_why(home):
 
 def test_pipelines_yield_batches_of_the_right_shape_and_labels(server, home):
     url, sha256 = server
-    data = load_cats_vs_dogs((16, 20), batch_size=4, source="microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
+    data = load_cats_vs_dogs(
+        (16, 20),
+        batch_size=4,
+        source="microsoft",
+        data_dir=home,
+        url=url,
+        sha256=sha256,
+        counts=COUNTS,
+    )
 
     images, labels = next(iter(data.train))
     assert images.shape == (4, 16, 20, 3) and images.dtype.name == "float32"
@@ -268,7 +292,9 @@ def test_pipelines_yield_batches_of_the_right_shape_and_labels(server, home):
 
 
 def test_training_batches_are_reshuffled_every_epoch(home):
-    data = load_cats_vs_dogs((24, 24), batch_size=16, source="sample", data_dir=home, counts=(8, 1, 1))
+    data = load_cats_vs_dogs(
+        (24, 24), batch_size=16, source="sample", data_dir=home, counts=(8, 1, 1)
+    )
     orders = {tuple(np.concatenate([y.numpy() for _, y in data.train])) for _ in range(4)}
     assert len(orders) > 1
 

@@ -24,7 +24,7 @@ def served(tmp_path):
     folder = tmp_path / "served"
     folder.mkdir()
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=folder))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield folder, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -41,7 +41,9 @@ def test_download_verifies_the_checksum_and_reuses_the_file(served, tmp_path):
 
     assert path == cache / "data.zip" and path.read_bytes() == payload
     (folder / "data.zip").unlink()  # a second call must not need the server
-    assert download(f"{url}/data.zip", hashlib.sha256(payload).hexdigest(), cache, "data.zip") == path
+    assert (
+        download(f"{url}/data.zip", hashlib.sha256(payload).hexdigest(), cache, "data.zip") == path
+    )
 
 
 def test_a_wrong_checksum_is_a_clear_error_and_keeps_nothing(served, tmp_path):

@@ -29,6 +29,7 @@ source          where the images come from
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -38,8 +39,9 @@ import shutil
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
@@ -107,7 +109,9 @@ class CatsVsDogsData:
     info: dict
 
     def __repr__(self) -> str:
-        counts = ", ".join(f"{split}={sum(n.values()):,}" for split, n in self.info["counts"].items())
+        counts = ", ".join(
+            f"{split}={sum(n.values()):,}" for split, n in self.info["counts"].items()
+        )
         return f"CatsVsDogsData(source={self.info['source']!r}, {counts})"
 
 
@@ -220,36 +224,49 @@ def _prepare(source, data_dir, archive, url, sha256, counts, image_size) -> tupl
     home = home / "cats_vs_dogs"
     if source == "directory" and archive is None:
         raise ConfigError("source='directory' needs archive=<the folder of cat and dog photos>.")
+    if source == "auto" and archive is not None:
+        raise ConfigError(
+            "archive= needs the source it comes from: 'kaggle', 'microsoft' or 'directory'."
+        )
 
     reason = None
     if source == "auto":
-        source, reason = _choose(home, archive, url, sha256, counts)
-        log.info("cats vs dogs: using the %s data%s.", source, f" because {reason}" if reason else "")
+        source, reason = _choose(home, url, sha256, counts)
+        log.info(
+            "cats vs dogs: using the %s data%s.", source, f" because {reason}" if reason else ""
+        )
     if source == "sample":
         counts = counts or settings.by_profile(quick=QUICK_SAMPLE_COUNTS, full=BOOK_COUNTS)
         return _prepare_sample(home, tuple(counts), tuple(image_size)), reason
     counts = tuple(counts or BOOK_COUNTS)
     root = home / _subset_name(source, counts, archive)
     if not (root / "info.json").exists():
-        images = _find_images(source, home, archive, url, sha256)
-        _build(root, lambda tmp: _make_subset(tmp, source, images, counts))
+        location = _locate(source, home, archive, url, sha256)
+        with contextlib.ExitStack() as open_archives:
+            photos = _photos(location, home, open_archives)
+            _build(root, lambda tmp: _make_subset(tmp, source, photos, counts))
     return root, reason
 
 
-def _choose(home: Path, archive, url, sha256, counts) -> tuple[str, str | None]:
+def _choose(home: Path, url, sha256, counts) -> tuple[str, str | None]:
     """The source ``auto`` resolves to: real photos on disk, a download, or the sample."""
     for source in ("kaggle", "microsoft"):
         prepared = (home / _subset_name(source, tuple(counts or BOOK_COUNTS), None)).exists()
-        if prepared or _local_archive(source, home, archive):
+        if prepared or _local_archive(source, home):
             return source, None
     if settings.profile() == "quick":
-        return "sample", "the real photos are not on disk and the quick profile does not download them"
+        return (
+            "sample",
+            "the real photos are not on disk and the quick profile does not download them",
+        )
     source = "kaggle" if _kaggle_credentials() else "microsoft"
     try:
-        _find_images(source, home, archive, url, sha256)
+        _locate(source, home, None, url, sha256)
         return source, None
     except DlcvError as error:
-        warnings.warn(f"Using the drawn sample of cats and dogs instead of the photos: {error}", stacklevel=3)
+        warnings.warn(
+            f"Using the drawn sample of cats and dogs instead of the photos: {error}", stacklevel=3
+        )
         return "sample", "the real photos could not be downloaded"
 
 
@@ -277,58 +294,78 @@ def _prepare_sample(home: Path, counts: tuple[int, int, int], image_size: tuple[
 
 
 @dataclass(frozen=True)
-class _Image:
-    """A candidate photo: its class, its sort key, its name in the source, and how to read it."""
+class _Photo:
+    """A candidate photo: its name in the source, its sort key, and how to read it."""
 
-    kind: str
-    key: tuple
     name: str
+    key: tuple
     read: Callable[[], bytes]
 
 
-def _find_images(source: str, home: Path, archive, url, sha256) -> dict[str, list[_Image] | int]:
-    """The candidate photos of each class, sorted by file number, and the count of non-images."""
-    location = Path(archive).expanduser() if archive else _local_archive(source, home, None)
-    if location is None and source == "kaggle":
-        location = _kaggle_download()
-    elif location is None:  # microsoft
-        location = download(url or MICROSOFT_URL, sha256 or MICROSOFT_SHA256, home, MICROSOFT_FILE)
-    if not location.exists():
-        raise DataUnavailableError(f"{location} does not exist; pass the path of the archive or folder.")
+@dataclass(frozen=True)
+class _Photos:
+    """The candidate photos of each class, sorted by file number, and the count of class files
+    that are not JPEGs (``Thumbs.db``...)."""
+
+    by_kind: dict[str, list[_Photo]]
+    not_images: int
+
+
+def _locate(source: str, home: Path, archive, url, sha256) -> Path:
+    """The archive or folder holding the photos of ``source``; downloads it if needed."""
+    if archive is not None:
+        location = Path(archive).expanduser()
+        if not location.exists():
+            raise DataUnavailableError(
+                f"{location} does not exist; pass the path of the archive or folder."
+            )
+        return location
+    location = _local_archive(source, home)
+    if location is not None:
+        return location
+    if source == "kaggle":
+        return _kaggle_download()
+    return download(url or MICROSOFT_URL, sha256 or MICROSOFT_SHA256, home, MICROSOFT_FILE)
+
+
+def _local_archive(source: str, home: Path) -> Path | None:
+    names = KAGGLE_NAMES if source == "kaggle" else (MICROSOFT_FILE,)
+    return next((home / name for name in names if (home / name).exists()), None)
+
+
+def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> _Photos:
+    """The candidate photos in a folder or zip archive (kept open in ``open_archives``)."""
     if location.is_dir() and (location / "train.zip").exists():  # kagglehub's download
         location = location / "train.zip"
-    names = _listing(location, home)
-    return _sort_images(names)
-
-
-def _local_archive(source: str, home: Path, archive) -> Path | None:
-    if archive:
-        return Path(archive).expanduser()
-    names = KAGGLE_NAMES if source == "kaggle" else (MICROSOFT_FILE,)
-    for name in names:
-        if (home / name).exists():
-            return home / name
-    return None
-
-
-def _listing(location: Path, home: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
-    """Every file of a folder or zip archive, as ``(name, read)``."""
     if location.is_dir():
-        return [
+        files = [
             (path.relative_to(location).as_posix(), path.read_bytes)
             for path in location.rglob("*")
             if path.is_file()
         ]
-    archive = open_zip(location)
-    if "train.zip" in archive.namelist():  # the competition archive nests the training photos
-        inner = extract_member(archive, "train.zip", home / "train.zip")
-        archive.close()
-        archive = open_zip(inner)
-    return [
-        (member.filename, lambda member=member: _read_member(archive, member))
-        for member in archive.infolist()
-        if not member.is_dir()
-    ]
+    else:
+        archive = open_archives.enter_context(open_zip(location))
+        if "train.zip" in archive.namelist():  # the competition archive nests the training photos
+            inner = extract_member(archive, "train.zip", home / "train.zip")
+            archive = open_archives.enter_context(open_zip(inner))
+        files = [
+            (member.filename, partial(_read_member, archive, member))
+            for member in archive.infolist()
+            if not member.is_dir()
+        ]
+    by_kind = {kind: [] for kind in CLASS_NAMES}
+    not_images = 0
+    for name, read in files:
+        kind = _kind(name)
+        if kind is None:
+            continue  # not in a class: sampleSubmission.csv, test1.zip...
+        if not name.lower().endswith(_JPEG_SUFFIXES):
+            not_images += 1
+            continue
+        by_kind[kind].append(_Photo(name, _natural_key(PurePosixPath(name).name), read))
+    for photos in by_kind.values():
+        photos.sort(key=lambda photo: photo.key)
+    return _Photos(by_kind, not_images)
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
@@ -339,23 +376,6 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
             f"Could not read {member.filename!r} from {archive.filename} ({error}): the archive "
             "is incomplete or corrupt. Delete it and get it again."
         ) from error
-
-
-def _sort_images(files) -> dict:
-    """Sorts files into the classes, by file number; counts class files that are not JPEGs."""
-    images = {kind: [] for kind in CLASS_NAMES}
-    not_images = 0
-    for name, read in files:
-        kind = _kind(name)
-        if kind is None:
-            continue  # not in a class: sampleSubmission.csv, test1.zip...
-        if not name.lower().endswith(_JPEG_SUFFIXES):
-            not_images += 1  # Thumbs.db and the like
-            continue
-        images[kind].append(_Image(kind, _natural_key(PurePosixPath(name).name), name, read))
-    for kind in CLASS_NAMES:
-        images[kind].sort(key=lambda image: image.key)
-    return {"images": images, "not_images": not_images}
 
 
 def _kind(name: str) -> str | None:
@@ -412,22 +432,22 @@ def _kaggle_credentials() -> bool:
 # --- Real photos: the subset ------------------------------------------------------------------
 
 
-def _make_subset(root: Path, source: str, found: dict, counts: tuple[int, int, int]) -> dict:
+def _make_subset(root: Path, source: str, photos: _Photos, counts: tuple[int, int, int]) -> dict:
     """Writes the book's subset of the usable photos into ``root``; returns its info."""
     dropped = dict.fromkeys(DROP_REASONS, 0)
-    dropped["not_image"] = found["not_images"]
+    dropped["not_image"] = photos.not_images
     needed = sum(counts)
     for kind in CLASS_NAMES:
         usable = []
         progress = tqdm(total=needed, desc=f"checking {kind} photos", unit="img", disable=None)
-        for image in found["images"][kind]:
+        for photo in photos.by_kind[kind]:
             if len(usable) == needed:
                 break
-            data = image.read()
+            data = photo.read()
             problem = image_problem(data)
             if problem:
                 dropped[problem] += 1
-                log.info("cats vs dogs: dropped %s (%s)", image.name, problem)
+                log.info("cats vs dogs: dropped %s (%s)", photo.name, problem)
             else:
                 usable.append(data)
                 progress.update()
@@ -503,7 +523,9 @@ def _info(source: str, counts, dropped: dict, origin: str) -> dict:
     return {
         "name": "cats_vs_dogs",
         "source": source,
-        "counts": {split: dict.fromkeys(CLASS_NAMES, n) for split, n in zip(SPLITS, counts, strict=True)},
+        "counts": {
+            split: dict.fromkeys(CLASS_NAMES, n) for split, n in zip(SPLITS, counts, strict=True)
+        },
         "dropped": dropped,
         "origin": origin,
         "license": _LICENSE[source],
@@ -558,7 +580,9 @@ def _pipeline(folder: Path, image_size, batch_size: int, shuffle: bool):
     # Cached as uint8, a quarter of the float32 memory; the resize's fractions are rounded off.
     images = images.map(lambda x, y: (tf.cast(tf.round(x), tf.uint8), y)).cache()
     if shuffle:
-        images = images.shuffle(images.cardinality(), seed=settings.SEED, reshuffle_each_iteration=True)
+        images = images.shuffle(
+            images.cardinality(), seed=settings.SEED, reshuffle_each_iteration=True
+        )
     return (
         images.batch(batch_size)
         .map(lambda x, y: (tf.cast(x, tf.float32), y))

@@ -39,7 +39,9 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
         default="auto",
         help="where the photos come from (default: auto, what is on disk, else the sample)",
     )
-    prepare.add_argument("--data-dir", type=Path, help="default: $DLCV_DATA_DIR or ~/.cache/dlcv/data")
+    prepare.add_argument(
+        "--data-dir", type=Path, help="default: $DLCV_DATA_DIR or ~/.cache/dlcv/data"
+    )
     prepare.add_argument("--archive", type=Path, help="an archive or folder of photos to use")
     prepare.add_argument("--url", help="where to download the Microsoft archive from")
     prepare.add_argument("--sha256", help="the SHA-256 of the archive at --url")

@@ -23,7 +23,7 @@ from tqdm import tqdm
 CLASS_NAMES = ("cat", "dog")
 SPLITS = ("train", "validation", "test")
 VERSION = 1
-"""Bumped whenever a change to the drawing changes the pictures (it is part of the data's origin)."""
+"""Bumped whenever a change to the drawing changes the pictures: it is part of their origin."""
 
 _SUPERSAMPLE = 2  # draw at twice the size, then shrink: smooth edges without anti-aliasing code
 _FUR = np.array(
@@ -44,7 +44,9 @@ _WHISKER_P = {"cat": 0.8, "dog": 0.2}
 _SLIT_PUPIL_P = {"cat": 0.7, "dog": 0.0}
 
 
-def draw_pet(kind: str, rng: np.random.Generator, size: tuple[int, int] = (180, 180)) -> Image.Image:
+def draw_pet(
+    kind: str, rng: np.random.Generator, size: tuple[int, int] = (180, 180)
+) -> Image.Image:
     """Draws one cartoon cat or dog.
 
     Args:
@@ -99,7 +101,9 @@ def write_sample(
             for index in range(start, start + count):
                 rng = np.random.default_rng([seed, label, index])
                 quality = int(rng.integers(60, 95))
-                draw_pet(kind, rng, image_size).save(folder / f"{kind}.{index}.jpg", quality=quality)
+                draw_pet(kind, rng, image_size).save(
+                    folder / f"{kind}.{index}.jpg", quality=quality
+                )
                 progress.update()
         start += count
     progress.close()
@@ -204,7 +208,9 @@ def _pattern(pen, rng, r, dark, light) -> None:
             pen.ellipse(x, y, 0.12 * r, 0.1 * r, 0, dark)
     elif kind == "patch":
         colour = light if rng.random() < 0.5 else dark
-        pen.ellipse(rng.choice([-1, 1]) * 0.4 * r, -0.15 * r, 0.35 * r, 0.3 * r, rng.uniform(0, 90), colour)
+        pen.ellipse(
+            rng.choice([-1, 1]) * 0.4 * r, -0.15 * r, 0.35 * r, 0.3 * r, rng.uniform(0, 90), colour
+        )
 
 
 def _eye(pen, rng, x, y, r, slit, kind) -> None:

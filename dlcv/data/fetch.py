@@ -46,8 +46,11 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         path = pooch.retrieve(
-            url, known_hash=f"sha256:{sha256}" if sha256 else None, fname=filename,
-            path=folder, progressbar=True,
+            url,
+            known_hash=f"sha256:{sha256}" if sha256 else None,
+            fname=filename,
+            path=folder,
+            progressbar=True,
         )
     except ValueError as error:  # pooch's checksum mismatch; it has removed the download
         raise DownloadError(

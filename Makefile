@@ -22,8 +22,15 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
+# Page outputs are cached by jupyter-cache, keyed on each page's code only: a change to dlcv's
+# sources must execute the pages again (trained runs stay cached, keyed on what decides them).
+DLCV_SOURCES = $(shell find dlcv -name '*.py' | sort | xargs cat | sha256sum | cut -c1-16)
+
 book: $(STAMP)  ## Build the book into _build/html (quick profile, offline data)
+	@if [ "$$(cat $(BUILD)/.dlcv-sources 2>/dev/null)" != "$(DLCV_SOURCES)" ]; then \
+		rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/jupyter_execute; fi
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo $(DLCV_SOURCES) > $(BUILD)/.dlcv-sources
 	@echo "The book is at $(CURDIR)/$(BUILD)/html/index.html (make serve to browse it)"
 
 book-full: $(STAMP)  ## Build the published edition: real data, the book's epochs (a GPU helps)

@@ -21,7 +21,9 @@ from dlcv import settings  # noqa: E402
 from dlcv.errors import DlcvError  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["DlcvError", "settings", "data", "models", "training", "viz", "ops", "__version__"]
+__all__ = [
+    "DlcvError", "settings", "data", "models", "training", "viz", "ops", "inspect", "__version__",
+]
 
 _SUBMODULES = {"data", "models", "training", "viz", "ops", "inspect", "cli"}
 

@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 import dlcv
+import dlcv.viz  # noqa: F401  (figures display as images in notebooks)
 from dlcv import settings
 from dlcv.errors import ConfigError
 

@@ -1,0 +1,109 @@
+"""The command line: ``python -m dlcv`` (or ``dlcv``).
+
+    python -m dlcv train mnist
+    python -m dlcv train cats-vs-dogs --augment --dropout 0.5 --epochs 30
+    python -m dlcv runs
+    python -m dlcv data prepare cats-vs-dogs --source microsoft
+    python -m dlcv data info
+
+Models are trained through the run cache, exactly as the book's pages train them, so a run
+made here is the run a page loads, and the other way round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from dlcv import settings
+from dlcv.errors import DlcvError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dlcv", description="Train the book's models, list cached runs, prepare data."
+    )
+    parser.add_argument(
+        "--profile",
+        choices=settings.PROFILES,
+        help="quick (samples, few epochs) or full (real data, the book's epochs); "
+        "default: $DLCV_PROFILE or quick",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a model of the book (or load it from cache)")
+    train.add_argument("model", choices=("mnist", "cats-vs-dogs"))
+    train.add_argument("--augment", action="store_true", help="cats-vs-dogs: data augmentation")
+    train.add_argument(
+        "--dropout", type=float, default=0.0, help="cats-vs-dogs: dropout rate after Flatten"
+    )
+    train.add_argument("--epochs", type=int, help="default: the profile's epochs")
+    train.add_argument("--force", action="store_true", help="train even if the run is cached")
+    train.set_defaults(handler=train_command)
+
+    runs = commands.add_parser("runs", help="list the cached runs and their results")
+    runs.set_defaults(handler=runs_command)
+
+    from dlcv.data.cli import add_data_commands
+
+    add_data_commands(commands)
+    return parser
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from dlcv import experiments
+
+    if args.model == "mnist":
+        if args.augment or args.dropout:
+            raise DlcvError("--augment and --dropout apply to cats-vs-dogs only.")
+        result = experiments.train_mnist(epochs=args.epochs, force=args.force, verbose=1)
+    else:
+        result = experiments.train_cats_vs_dogs(
+            augmentation=args.augment,
+            dropout=args.dropout,
+            epochs=args.epochs,
+            force=args.force,
+            verbose=1,
+        )
+    how = "loaded from the run cache" if result.from_cache else "trained"
+    print(f"{result.config['name']}: {how} ({result.path})")
+    print(f"  {result.epochs} epochs in {result.seconds:.0f} s; best epoch {result.best_epoch}")
+    print("  test " + ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items()))
+    return 0
+
+
+def runs_command(args: argparse.Namespace) -> int:
+    from dlcv.training import list_runs
+
+    records = list_runs()
+    if not records:
+        print(f"No cached runs in {settings.cache_dir()}.")
+        return 0
+    print(f"{len(records)} cached run(s) in {settings.cache_dir()}:")
+    header = f"{'name':34} {'profile':7} {'data':7} {'epochs':>6} {'best':>4} {'test acc':>8}"
+    print(header)
+    for record in records:
+        config = record["config"]
+        print(
+            f"{config['name']:34} {config['profile']:7} {config['data']['source']:7} "
+            f"{config['fit']['epochs']:>6} {record['best_epoch']:>4} "
+            f"{record['metrics'].get('accuracy', float('nan')):>8.4f}"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    if args.profile:
+        os.environ["DLCV_PROFILE"] = args.profile
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        settings.profile()  # a bad DLCV_PROFILE is reported before any work starts
+        return args.handler(args)
+    except DlcvError as error:
+        print(f"dlcv: error: {error}", file=sys.stderr)
+        return 2

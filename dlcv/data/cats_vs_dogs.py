@@ -156,6 +156,7 @@ def load_cats_vs_dogs(
     root, reason = _prepare(source, data_dir, archive, url, sha256, counts, image_size)
     info = json.loads((root / "info.json").read_text())
     info["image_size"] = list(image_size)
+    info["batch_size"] = batch_size
     if reason:
         info["reason"] = reason
     info["path"] = str(root)

@@ -195,7 +195,8 @@
       node.append(...children);
       return node;
     };
-    panels.append(panel(inputTitle, inputSvg), panel(kernelTitle, kernelTable, sum), panel(outputTitle, outputSvg));
+    // Input and output side by side; the kernel and its sum wrap below on narrow pages.
+    panels.append(panel(inputTitle, inputSvg), panel(outputTitle, outputSvg), panel(kernelTitle, kernelTable, sum));
 
     const formula = element("p", { class: "conv-explorer__formula" });
     const status = element("p", { class: "conv-explorer__status", "aria-live": "polite", id: `${id}-status` });
@@ -266,7 +267,7 @@
     }
 
     function cellSize(count) {
-      return Math.max(6, Math.min(28, Math.floor(320 / count)));
+      return Math.max(6, Math.min(24, Math.floor(240 / count)));
     }
 
     function drawInput() {

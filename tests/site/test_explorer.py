@@ -17,11 +17,17 @@ PAGES = ["book/convolution.html", "book/padding-and-stride.html"]
 
 
 @pytest.fixture
-def explorer(page, site_url):
-    """The first explorer on the convolution chapter, once its script has built it."""
+def explorer(page, site_url, console_errors):
+    """The first explorer on the convolution chapter, once its script has built it.
+
+    Errors logged while the page loads are the concern of
+    ``test_pages_with_an_explorer_start_it_without_errors``; they are cleared here so that the
+    tests using this fixture see only what playing with the explorer causes.
+    """
     page.goto(site_url + PAGES[0])
     container = page.locator(".conv-explorer").first
     container.locator(".conv-explorer__output").wait_for()
+    console_errors.clear()
     return container
 
 

@@ -58,6 +58,37 @@ def plot_history(
     return figure
 
 
+def compare_histories(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    metrics: Sequence[str] = ("val_loss", "val_accuracy"),
+    title: str | None = None,
+) -> Figure:
+    """Curves of several runs on common axes: one panel per metric, one line per run.
+
+    Args:
+        histories: run label -> per-epoch values (``Run.history``).
+        metrics: the metrics to compare, e.g. validation loss and accuracy.
+        title: a title over the panels.
+
+    Returns:
+        A figure with one axes per metric and one labelled line per run.
+    """
+    figure = Figure(figsize=(4.6 * len(metrics), 3.6), layout="constrained")
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    colors = matplotlib.colormaps["tab10"].colors
+    for ax, metric in zip(axes, metrics, strict=True):
+        for (label, history), color in zip(histories.items(), colors, strict=False):
+            values = history[metric]
+            ax.plot(np.arange(1, len(values) + 1), values, "-", color=color, label=label)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric.replace("val_", "validation "))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
 def image_grid(
     images: np.ndarray,
     titles: Sequence[str] | None = None,

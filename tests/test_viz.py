@@ -58,3 +58,12 @@ def test_figures_render_to_png(tmp_path):
     for figure in (viz.plot_history(HISTORY), viz.confusion_matrix([0, 1], [1, 1])):
         figure.savefig(tmp_path / "f.png")
         assert (tmp_path / "f.png").stat().st_size > 1000
+
+
+def test_compare_histories_draws_one_line_per_run_and_metric():
+    other = {k: [v * 0.9 for v in values] for k, values in HISTORY.items()}
+    figure = viz.compare_histories({"baseline": HISTORY, "+both": other})
+    assert [ax.get_ylabel() for ax in figure.axes] == ["validation loss", "validation accuracy"]
+    for ax in figure.axes:
+        assert [line.get_label() for line in ax.get_lines()] == ["baseline", "+both"]
+    np.testing.assert_allclose(figure.axes[1].get_lines()[1].get_ydata(), other["val_accuracy"])

@@ -27,7 +27,8 @@ def mnist_convnet() -> keras.Model:
     x = layers.MaxPooling2D(pool_size=2)(x)
     x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
     x = layers.Flatten()(x)
-    outputs = layers.Dense(10, activation="softmax")(x)
+    # float32 even under a mixed-precision policy: a 16-bit softmax loses small probabilities.
+    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet")
 
 
@@ -84,5 +85,6 @@ def cats_vs_dogs_convnet(
     x = layers.Flatten()(x)
     if dropout:
         x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(1, activation="sigmoid")(x)
+    # float32 even under a mixed-precision policy: a 16-bit sigmoid rounds near 0 and 1.
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="cats_vs_dogs_convnet")

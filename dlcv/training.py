@@ -5,10 +5,14 @@ validation loss, the test set evaluated with that best model) and keeps the resu
 cache (``dlcv.settings.cache_dir()``), keyed by everything that decides it: the builder's source
 and arguments, the training settings, the data's provenance, the seed, the profile and the
 versions of TensorFlow, Keras and dlcv. The same call later loads the run in seconds.
+
+It trains in the precision the hardware does fastest (:func:`dlcv.hardware.precision_policy`)
+and, given a ``tf.distribute`` strategy, on all of that strategy's devices.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import dlcv
-from dlcv import settings
+from dlcv import hardware, settings
 from dlcv.errors import ConfigError, RunCacheError
 
 dlcv._quiet_tensorflow()
@@ -85,6 +89,8 @@ def run(
     force: bool = False,
     verbose: int | str = 0,
     cache_dir: str | Path | None = None,
+    precision: str = "auto",
+    strategy: tf.distribute.Strategy | None = None,
 ) -> Run:
     """Trains ``build_model(**model_kwargs)`` on ``data``, or loads the identical cached run.
 
@@ -98,7 +104,8 @@ def run(
             (all but ``"path"``) is part of the run's key.
         epochs: number of epochs.
         model_kwargs: keyword arguments of ``build_model``.
-        batch_size: batch size for array data (pipelines come batched).
+        batch_size: batch size for array data, per replica of ``strategy`` (pipelines come
+            batched: their batches are global, split among the replicas).
         optimizer: the optimizer's Keras name.
         loss: the loss's Keras name.
         metrics: metric names compiled into the model.
@@ -111,6 +118,12 @@ def run(
         force: train even when a cached run exists, and replace it.
         verbose: Keras' ``verbose`` for ``fit`` (0 silent, 1 progress bar, 2 one line per epoch).
         cache_dir: the run cache; defaults to ``dlcv.settings.cache_dir()``.
+        precision: the Keras dtype policy to train in: ``"float32"``, ``"mixed_float16"``,
+            ``"mixed_bfloat16"``, or ``"auto"`` for :func:`dlcv.hardware.precision_policy`.
+            A mixed policy joins the run's key.
+        strategy: a ``tf.distribute`` strategy to train with, such as
+            ``tf.distribute.MirroredStrategy()`` for all the GPUs of a machine; ``None``
+            trains on the default device. Its kind and number of replicas join the run's key.
 
     Returns:
         A :class:`Run`.
@@ -123,16 +136,24 @@ def run(
         >>> mnist = dlcv.data.load_mnist()
         >>> result = run(dlcv.models.mnist_convnet, mnist, epochs=5, batch_size=64)
         >>> result.metrics["accuracy"]
+
+        On every GPU of the machine, 64 images per GPU in each step:
+
+        >>> strategy = tf.distribute.MirroredStrategy()
+        >>> result = run(dlcv.models.mnist_convnet, mnist, epochs=5, batch_size=64,
+        ...              strategy=strategy)
     """
     if epochs < 1:
         raise ConfigError(f"epochs must be at least 1, got {epochs!r}.")
     if not 0.0 < validation_split < 1.0:
         raise ConfigError(f"validation_split must be in (0, 1), got {validation_split!r}.")
+    policy = resolve_precision(precision)
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     model_kwargs = dict(model_kwargs or {})
     config = {
         "name": name or build_model.__name__,
         "builder": f"{build_model.__module__}.{build_model.__qualname__}",
-        "builder_source": inspect.getsource(build_model),
+        "builder_source": _source(build_model),
         "model_kwargs": _canonical(model_kwargs),
         "fit": {
             "epochs": epochs,
@@ -140,7 +161,7 @@ def run(
             "loss": loss,
             "metrics": list(metrics),
             "monitor": monitor,
-            **_data_fit_settings(data, batch_size, validation_split),
+            **_data_fit_settings(data, batch_size * replicas, validation_split),
         },
         "data": {k: v for k, v in data.info.items() if k != "path"},
         "seed": seed,
@@ -151,6 +172,11 @@ def run(
             "dlcv": dlcv.__version__,
         },
     }
+    # Added only when not the default, so the keys of float32, one-device runs stay as they were.
+    if policy != "float32":
+        config["precision"] = policy
+    if strategy is not None:
+        config["strategy"] = {"kind": type(strategy).__name__, "replicas": replicas}
     key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
     root = _writable_cache(cache_dir)
     path = root / f"{config['name']}-{key}"
@@ -158,7 +184,75 @@ def run(
         cached = _load(path, config)
         if cached is not None:
             return cached
-    return _train(build_model, model_kwargs, data, config, path, verbose)
+    model = build_and_compile(
+        build_model,
+        model_kwargs,
+        optimizer=optimizer,
+        loss=loss,
+        metrics=metrics,
+        precision=policy,
+        strategy=strategy,
+        seed=seed,
+    )
+    return _train(model, data, config, path, verbose)
+
+
+def build_and_compile(
+    build_model: Callable[..., keras.Model],
+    model_kwargs: dict | None = None,
+    *,
+    optimizer: str = "rmsprop",
+    loss: str = "sparse_categorical_crossentropy",
+    metrics: Sequence[str] = ("accuracy",),
+    precision: str = "auto",
+    strategy: tf.distribute.Strategy | None = None,
+    seed: int = settings.SEED,
+) -> keras.Model:
+    """Builds and compiles a model as :func:`run` does, without training it.
+
+    The model is built under the ``precision`` policy (the global policy is restored after)
+    and, given a ``strategy``, built and compiled in its scope, so its variables are mirrored
+    on the strategy's devices.
+
+    Args:
+        build_model, model_kwargs, optimizer, loss, metrics, precision, strategy, seed:
+            as for :func:`run`.
+
+    Returns:
+        The compiled model.
+
+    Raises:
+        ConfigError: if ``precision`` is not a policy dlcv knows.
+    """
+    policy = resolve_precision(precision)
+    keras.utils.set_random_seed(seed)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            model = build_model(**(model_kwargs or {}))
+            model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    return model
+
+
+def resolve_precision(precision: str) -> str:
+    """The dtype policy ``precision`` stands for: itself, or for ``"auto"`` the policy of
+    :func:`dlcv.hardware.precision_policy`.
+
+    Raises:
+        ConfigError: if ``precision`` is neither ``"auto"`` nor one of
+            ``dlcv.hardware.POLICIES``.
+    """
+    if precision == "auto":
+        return hardware.precision_policy()
+    if precision not in hardware.POLICIES:
+        raise ConfigError(
+            f"precision must be 'auto' or one of {', '.join(hardware.POLICIES)}; "
+            f"got {precision!r}."
+        )
+    return precision
 
 
 def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
@@ -184,6 +278,16 @@ def _data_fit_settings(data: Any, batch_size: int, validation_split: float) -> d
         f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
         "(with train/validation/test pipelines or a prepared() method)."
     )
+
+
+def _source(build_model: Callable) -> str:
+    try:
+        return inspect.getsource(build_model)
+    except (OSError, TypeError) as error:
+        raise ConfigError(
+            f"run() keys a run on its builder's source code, and the source of {build_model!r} "
+            "cannot be found: define the builder with def in a file or notebook cell."
+        ) from error
 
 
 def _canonical(value: Any) -> Any:
@@ -251,11 +355,8 @@ def _load(path: Path, config: dict) -> Run | None:
     )
 
 
-def _train(build_model, model_kwargs, data, config, path: Path, verbose) -> Run:
+def _train(model: keras.Model, data, config, path: Path, verbose) -> Run:
     fit = config["fit"]
-    keras.utils.set_random_seed(config["seed"])
-    model = build_model(**model_kwargs)
-    model.compile(optimizer=fit["optimizer"], loss=fit["loss"], metrics=fit["metrics"])
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         callbacks = []

@@ -48,3 +48,15 @@ def test_augmentation_is_active_only_in_training():
 def test_invalid_dropout_is_an_error():
     with pytest.raises(ValueError, match="dropout"):
         models.cats_vs_dogs_convnet(dropout=1.0)
+
+
+@pytest.mark.parametrize("builder", [models.mnist_convnet, models.cats_vs_dogs_convnet])
+def test_outputs_stay_float32_under_mixed_precision(builder):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = builder()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.layers[-2].compute_dtype == "bfloat16"
+    assert model.output.dtype == "float32"

@@ -198,3 +198,38 @@ def test_mnist_quick_profile_reaches_96_percent():
         mnist_convnet, load_mnist("sample"), epochs=10, batch_size=32, validation_split=0.1
     )
     assert result.metrics["accuracy"] >= 0.96
+
+
+def test_float32_runs_on_one_device_keep_their_key():
+    config = train(precision="float32").config
+    assert "precision" not in config and "strategy" not in config
+
+
+def test_mixed_precision_trains_in_16_bits_and_joins_the_key():
+    previous = keras.config.dtype_policy().name
+    mixed = train(precision="mixed_bfloat16", monitor=None)
+    assert mixed.config["precision"] == "mixed_bfloat16"
+    assert mixed.model.layers[-1].dtype_policy.name == "mixed_bfloat16"
+    assert mixed.path != train(precision="float32").path
+    assert keras.config.dtype_policy().name == previous
+
+
+def test_auto_precision_is_the_hardwares():
+    from dlcv import hardware
+
+    assert training.resolve_precision("auto") == hardware.precision_policy()
+
+
+def test_unknown_precision_is_an_error():
+    with pytest.raises(ConfigError, match="precision"):
+        train(precision="float16")
+
+
+def test_a_strategy_builds_the_model_in_its_scope_and_joins_the_key():
+    import tensorflow as tf
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    result = train(strategy=strategy, monitor=None)
+    assert result.config["strategy"] == {"kind": "MirroredStrategy", "replicas": 1}
+    assert result.model.distribute_strategy is strategy
+    assert result.path != train().path

@@ -46,12 +46,13 @@ def pipeline_speed(dataset) -> tuple[float, float]:
     return speeds[0], speeds[1]
 
 
-def train(variant: str, train_ds, val_ds, epochs: int) -> dict:
+def train(variant: str, train_ds, val_ds, epochs: int, image_size: tuple[int, int]) -> dict:
     keras.utils.set_random_seed(settings.SEED)
     options = VARIANTS[variant]
     model = cats_vs_dogs_convnet(
         augmentation=data_augmentation() if options["augmentation"] else None,
         dropout=options["dropout"],
+        image_size=image_size,
     )
     model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
@@ -82,6 +83,8 @@ def main() -> None:
     parser.add_argument("--validation", type=int, default=150, help="validation images per class")
     parser.add_argument("--test", type=int, default=1, help="test images per class (unused here)")
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--image-size", type=int, default=180, help="height and width")
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=settings.SEED)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
@@ -89,11 +92,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         counts = (args.train, args.validation, args.test)
         start = time.perf_counter()
-        data = cats_vs_dogs.load_cats_vs_dogs(source="sample", data_dir=tmp, counts=counts)
+        image_size = (args.image_size, args.image_size)
+        data = cats_vs_dogs.load_cats_vs_dogs(
+            image_size, args.batch_size, source="sample", data_dir=tmp, counts=counts
+        )
         print(f"prepared {2 * sum(counts)} drawn images in {time.perf_counter() - start:.1f} s")
         first, cached = pipeline_speed(data.train)
         print(f"train pipeline alone: {first:.0f} images/s (first epoch), {cached:.0f} (cached)")
-        results = {v: train(v, data.train, data.validation, args.epochs) for v in args.variants}
+        results = {
+            v: train(v, data.train, data.validation, args.epochs, image_size) for v in args.variants
+        }
 
     print(
         "\nvariant        train   val   gap  best val  seconds  (train/val: mean of last 3 epochs)"

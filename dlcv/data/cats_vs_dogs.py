@@ -58,7 +58,7 @@ CLASS_NAMES = drawn.CLASS_NAMES
 SPLITS = drawn.SPLITS
 BOOK_COUNTS = (1000, 500, 1000)
 """Images per class in the book's train, validation and test splits."""
-QUICK_SAMPLE_COUNTS = (300, 150, 200)
+QUICK_SAMPLE_COUNTS = (200, 150, 200)
 """The drawn sample's size in the quick profile, tuned with ``bench/sample_lessons.py`` so the
 four training runs of the chapters fit the quick build and still teach their lessons."""
 DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")

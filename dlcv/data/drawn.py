@@ -38,10 +38,16 @@ _FUR = np.array(
         (85, 60, 40),  # dark brown
     ]
 )
+# Fur colours lean by class, as in photos (grey and ginger cats, brown and golden dogs), but
+# every colour comes in both classes.
+_FUR_P = {
+    "cat": np.array([4, 4, 2, 2, 1, 1, 1, 1]) / 16,
+    "dog": np.array([1, 1, 2, 2, 4, 2, 3, 1]) / 16,
+}
 # How often each class shows the other class's cue; tuned so that no cue alone decides.
-_POINTED_EAR_P = {"cat": 0.85, "dog": 0.25}
-_WHISKER_P = {"cat": 0.8, "dog": 0.2}
-_SLIT_PUPIL_P = {"cat": 0.7, "dog": 0.0}
+_POINTED_EAR_P = {"cat": 0.9, "dog": 0.15}
+_WHISKER_P = {"cat": 0.85, "dog": 0.15}
+_SLIT_PUPIL_P = {"cat": 0.8, "dog": 0.0}
 
 
 def draw_pet(
@@ -64,9 +70,9 @@ def draw_pet(
         raise ValueError(f"kind must be 'cat' or 'dog', got {kind!r}")
     height, width = size
     canvas = _background(rng, (width * _SUPERSAMPLE, height * _SUPERSAMPLE))
-    radius = min(canvas.size) * rng.uniform(0.14, 0.27)
-    centre = rng.uniform(0.3, 0.7, 2) * canvas.size
-    pen = _Pen(ImageDraw.Draw(canvas), centre, rng.uniform(-30, 30))
+    radius = min(canvas.size) * rng.uniform(0.2, 0.38)
+    centre = rng.uniform(0.28, 0.72, 2) * canvas.size
+    pen = _Pen(ImageDraw.Draw(canvas), centre, rng.uniform(-40, 40))
     _draw_head(pen, kind, rng, radius)
     image = canvas.resize((width, height), Image.Resampling.BOX)
     return _camera(image, rng)
@@ -119,7 +125,7 @@ def _background(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:
     draw = ImageDraw.Draw(canvas)
     floor = int(height * rng.uniform(0.55, 0.9))
     draw.rectangle((0, floor, width, height), fill=_colour(rng))
-    for _ in range(rng.integers(2, 10)):
+    for _ in range(rng.integers(0, 6)):
         x0, x1 = np.sort(rng.uniform(-0.1, 1.1, 2)) * width
         y0, y1 = np.sort(rng.uniform(-0.1, 1.1, 2)) * height
         shape = rng.integers(4)
@@ -136,7 +142,7 @@ def _background(rng: np.random.Generator, size: tuple[int, int]) -> Image.Image:
 
 def _draw_head(pen: _Pen, kind: str, rng: np.random.Generator, r: float) -> None:
     """The head (and maybe a body) in the pen's coordinates: head centre at the origin."""
-    fur = _jitter(rng, _FUR[rng.integers(len(_FUR))], 25)
+    fur = _jitter(rng, _FUR[rng.choice(len(_FUR), p=_FUR_P[kind])], 25)
     dark = _shade(fur, rng.uniform(0.45, 0.75))
     light = _shade(fur, rng.uniform(1.15, 1.5))
     turn = rng.uniform(-0.3, 0.3) * r  # head turned left or right: features shift sideways
@@ -145,7 +151,7 @@ def _draw_head(pen: _Pen, kind: str, rng: np.random.Generator, r: float) -> None
         pen.ellipse(rng.uniform(-0.4, 0.4) * r, 1.5 * r, 1.2 * r, 0.95 * r, 0, fur)
     pointed = rng.random() < _POINTED_EAR_P[kind]
     if not pointed:  # floppy ears hang behind and beside the head
-        _floppy_ears(pen, rng, r, dark if rng.random() < 0.7 else fur)
+        _floppy_ears(pen, rng, r, dark)
     head_h = r * rng.uniform(0.85, 1.05)
     if pointed:
         _pointed_ears(pen, rng, r, head_h, fur, kind)
@@ -173,7 +179,7 @@ def _draw_head(pen: _Pen, kind: str, rng: np.random.Generator, r: float) -> None
 
 
 def _pointed_ears(pen, rng, r, head_h, fur, kind) -> None:
-    height = (rng.uniform(0.55, 0.95) if kind == "cat" else rng.uniform(0.5, 0.8)) * r
+    height = (rng.uniform(0.7, 1.1) if kind == "cat" else rng.uniform(0.5, 0.8)) * r
     half_base = rng.uniform(0.25, 0.38) * r
     inner = (235, 150, 160) if rng.random() < 0.6 else _shade(fur, 0.6)
     for sign in (-1, 1):
@@ -186,8 +192,8 @@ def _pointed_ears(pen, rng, r, head_h, fur, kind) -> None:
 
 
 def _floppy_ears(pen, rng, r, colour) -> None:
-    length = rng.uniform(0.8, 1.3) * r
-    width = rng.uniform(0.3, 0.5) * r
+    length = rng.uniform(1.0, 1.5) * r
+    width = rng.uniform(0.4, 0.6) * r
     spread = rng.uniform(0.7, 0.95) * r
     for sign in (-1, 1):
         tilt = sign * rng.uniform(5, 30)
@@ -274,7 +280,7 @@ def _camera(image: Image.Image, rng: np.random.Generator) -> Image.Image:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.2)))
     pixels = np.asarray(image, dtype=np.float32)
     pixels = pixels * rng.uniform(0.65, 1.25) * rng.uniform(0.9, 1.1, size=3)
-    pixels += rng.standard_normal(pixels.shape, dtype=np.float32) * rng.uniform(2, 12)
+    pixels += rng.standard_normal(pixels.shape, dtype=np.float32) * rng.uniform(2, 8)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 

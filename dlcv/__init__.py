@@ -13,7 +13,8 @@ import importlib
 import os
 
 # Must be set before TensorFlow is first imported: it reads them once, at import.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR (oneDNN, cpu_feature_guard)
+# C++ logging below FATAL: the oneDNN and cpu_feature_guard notices, warnings and errors.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # the "I0000 ..." lines
 os.environ.setdefault("GLOG_minloglevel", "2")
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from IPython.display import Markdown
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 _SOURCE_TEXT = {
     "full": "the full data set",
@@ -17,9 +20,11 @@ def provenance_note(info: dict) -> Markdown:
         info: the ``info`` of a loaded data set.
 
     Returns:
-        An ``IPython.display.Markdown`` object; the book renders it as a note (a ``warning``
-        when the page runs on a sample instead of the full data).
+        An ``IPython.display.Markdown`` object; the book renders it as a ``note`` admonition, or
+        an ``important`` one when the page runs on a sample instead of the full data.
     """
+    from IPython.display import Markdown
+
     source = info["source"]
     kind = "note" if source != "sample" else "important"
     counts = ", ".join(f"{split}: {_count(n)}" for split, n in info["counts"].items())

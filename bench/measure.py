@@ -1,0 +1,134 @@
+"""Measurements: training and input-pipeline throughput, the matmul peak, a model's FLOPs.
+
+Every throughput is measured after a warm-up (tracing, compilation, filling caches), and a
+step is timed only once its result is ready (GPU work is asynchronous).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import dlcv
+
+dlcv._quiet_tensorflow()
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+COMPUTE_DTYPES = {"float32": "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
+"""The dtype the matrix multiplications of a Keras dtype policy run in."""
+
+
+def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 10) -> float:
+    """The machine's matrix-multiply speed in FLOP/s: the best of five timings of ``repeats``
+    chained products of ``size`` x ``size`` matrices of ``dtype``, on the default device (the
+    first GPU where there is one)."""
+    a = tf.cast(tf.random.normal((size, size)), dtype)
+    b = tf.cast(tf.random.normal((size, size), stddev=size**-0.5), dtype)  # keeps the scale
+
+    @tf.function
+    def products():
+        c = a
+        for _ in range(repeats):
+            c = tf.matmul(c, b)  # each product needs the last: none can be skipped or merged
+        return tf.reduce_sum(tf.cast(c[:1, :1], "float32"))
+
+    float(products())  # trace, and warm up
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        float(products())  # float() waits for the device
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 * repeats / best
+
+
+def training_flops_per_image(model: keras.Model) -> float:
+    """The floating-point operations of one training step per image, counted analytically:
+    2 x multiply-adds of the convolutions and dense layers for the forward pass, and the
+    backward pass twice the forward (gradients of the inputs and of the weights)."""
+    return 3 * _forward_flops(model)
+
+
+def _forward_flops(model: keras.Model) -> float:
+    flops = 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            flops += _forward_flops(layer)
+        elif isinstance(layer, keras.layers.Conv2D):
+            height, width, filters = layer.output.shape[1:]
+            kernel_height, kernel_width = layer.kernel_size
+            channels = layer.input.shape[-1]
+            flops += 2 * height * width * filters * kernel_height * kernel_width * channels
+        elif isinstance(layer, keras.layers.Dense):
+            flops += 2 * layer.input.shape[-1] * layer.units
+    return flops
+
+
+def pipeline_speed(dataset: tf.data.Dataset, batches: int | None = None) -> float:
+    """Images per second that ``dataset`` yields on its own (its first ``batches`` batches,
+    or all of them)."""
+    if batches is not None:
+        dataset = dataset.take(batches)
+    start, images = time.perf_counter(), 0
+    for x, _ in dataset:
+        images += int(tf.shape(x)[0])
+    return images / (time.perf_counter() - start)
+
+
+class _StepClock(keras.callbacks.Callback):
+    """Notes when steps have finished: after each call of ``steps_per_execution`` steps."""
+
+    def __init__(self):
+        super().__init__()
+        self.finished = []  # (steps done, time)
+
+    def on_train_batch_end(self, batch, logs=None):
+        float(logs["loss"])  # waits for the step's result
+        self.finished.append((batch + 1, time.perf_counter()))
+
+
+def training_speed(
+    model: keras.Model,
+    data: tf.data.Dataset | tuple[np.ndarray, np.ndarray],
+    *,
+    steps: int,
+    warmup: int = 2,
+    batch_size: int | None = None,
+) -> float:
+    """Images per second ``model.fit`` trains on ``data``.
+
+    Args:
+        model: a compiled model.
+        data: batches of ``(images, labels)``, repeated as needed (and rebatched across
+            epochs, so that every step has a full batch); or ``(images, labels)`` arrays,
+            passed to ``fit`` as they are, with ``batch_size``.
+        steps: the training steps timed, at least; rounded up to whole calls of the model's
+            ``steps_per_execution``.
+        warmup: the steps run first and not timed (the first one traces the step function),
+            at least; rounded up likewise.
+        batch_size: the batch size for arrays.
+
+    Returns:
+        Images per second over the timed steps.
+    """
+    per_call = model.steps_per_execution
+    warmup, steps = (-(-n // per_call) * per_call for n in (warmup, steps))
+    clock = _StepClock()
+    if isinstance(data, tf.data.Dataset):
+        batch_size = int(tf.shape(next(iter(data))[0])[0])
+        data = data.repeat().rebatch(batch_size, drop_remainder=True)
+        fit = {"x": data, "steps_per_epoch": warmup + steps}
+    else:
+        images, labels = data
+        n = (warmup + steps) * batch_size
+        repeats = -(-n // len(images))
+        fit = {
+            "x": np.concatenate([images] * repeats)[:n],
+            "y": np.concatenate([labels] * repeats)[:n],
+            "batch_size": batch_size,
+        }
+    model.fit(**fit, epochs=1, callbacks=[clock], verbose=0)
+    start_step, start = clock.finished[warmup // per_call - 1]
+    end_step, end = clock.finished[-1]
+    return (end_step - start_step) * batch_size / (end - start)

@@ -1,0 +1,168 @@
+"""Training speed of the book's reference code against dlcv's, on the same data and machine.
+
+Cats vs dogs (the convnet with augmentation and dropout, on the drawn sample) and MNIST (the
+first convnet, on the 4,000-digit sample). Each variant is measured ``rounds`` times, in
+turns, and its best figure kept: on a shared machine the best is the least disturbed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import dlcv
+
+dlcv._quiet_tensorflow()
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from bench import reference  # noqa: E402
+from bench.measure import (  # noqa: E402
+    COMPUTE_DTYPES,
+    pipeline_speed,
+    training_flops_per_image,
+    training_speed,
+)
+from dlcv import hardware, settings  # noqa: E402
+from dlcv.data import load_cats_vs_dogs, load_mnist  # noqa: E402
+from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet  # noqa: E402
+from dlcv.training import batches, build_and_compile  # noqa: E402
+
+CATS_VS_DOGS = {"augmentation": True, "dropout": 0.5}
+"""The settings benchmarked: the book's last and slowest model."""
+
+Variant = Callable[[], tuple[keras.Model, tf.data.Dataset]]
+
+
+def cats_vs_dogs(*, steps: int, warmup: int, rounds: int) -> dict:
+    """Images/s of the reference code, of dlcv, and of dlcv with one setting changed each; the
+    input pipelines alone; the training FLOPs per image."""
+    data = load_cats_vs_dogs(source="sample")
+    reference_train, _, _ = reference.cats_vs_dogs_datasets(Path(data.info["path"]))
+    pipelines = {
+        "reference": pipeline_speed(reference_train),
+        "dlcv_first_epoch": pipeline_speed(data.train),  # decodes, and fills the cache
+        "dlcv": pipeline_speed(data.train),
+    }
+
+    def dlcv_model(**overrides) -> keras.Model:
+        kwargs = {"augmentation": data_augmentation(), "dropout": 0.5, **overrides}
+        return build_and_compile(cats_vs_dogs_convnet, kwargs, loss="binary_crossentropy")
+
+    def augmented_in_pipeline() -> tuple[keras.Model, tf.data.Dataset]:
+        augmentation = data_augmentation()
+        train = data.train.map(
+            lambda x, y: (augmentation(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE
+        ).prefetch(tf.data.AUTOTUNE)
+        return dlcv_model(augmentation=None), train
+
+    def with_xla() -> tuple[keras.Model, tf.data.Dataset]:
+        model = dlcv_model()
+        model.compile(
+            optimizer="rmsprop",
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+            jit_compile=True,
+        )
+        return model, data.train
+
+    def in_precision(policy: str) -> Variant:
+        def variant():
+            kwargs = {"augmentation": data_augmentation(), "dropout": 0.5}
+            model = build_and_compile(
+                cats_vs_dogs_convnet, kwargs, loss="binary_crossentropy", precision=policy
+            )
+            return model, data.train
+
+        return variant
+
+    variants: dict[str, Variant] = {
+        "reference": lambda: (reference.cats_vs_dogs_model(), reference_train),
+        "dlcv": lambda: (dlcv_model(), data.train),
+        "dlcv_augmentation_in_pipeline": augmented_in_pipeline,
+        "dlcv_xla": with_xla,
+    }
+    for policy in hardware.POLICIES:
+        if policy != hardware.precision_policy() and _worth_trying(policy):
+            variants[f"dlcv_{policy}"] = in_precision(policy)
+    speeds = _best_speeds(variants, steps=steps, warmup=warmup, rounds=rounds)
+    flops = training_flops_per_image(dlcv_model())
+    return {
+        "images_per_second": speeds,
+        "dlcv_over_reference": _ratio(speeds, "dlcv", "reference"),
+        "pipeline_images_per_second": pipelines,
+        "training_flops_per_image": flops,
+        "batch_size": data.info["batch_size"],
+        "data": {k: v for k, v in data.info.items() if k != "path"},
+    }
+
+
+def mnist(*, steps: int, warmup: int, rounds: int) -> dict:
+    """Images/s of the first convnet: the reference code (arrays into ``fit``) and dlcv."""
+    data = load_mnist("sample")
+    (x, y), _ = reference.mnist_arrays(data)
+    batch_size = 64
+    (dlcv_x, dlcv_y), _ = data.prepared()
+
+    def dlcv_variant():
+        model = build_and_compile(mnist_convnet, loss="sparse_categorical_crossentropy")
+        return model, batches(dlcv_x, dlcv_y, batch_size, shuffle_seed=settings.SEED)
+
+    variants = {
+        "reference": lambda: (reference.mnist_model(), (x, y)),
+        "dlcv": dlcv_variant,
+    }
+    speeds = _best_speeds(
+        variants, steps=steps, warmup=warmup, rounds=rounds, batch_size=batch_size
+    )
+    return {
+        "images_per_second": speeds,
+        "dlcv_over_reference": _ratio(speeds, "dlcv", "reference"),
+        "training_flops_per_image": training_flops_per_image(mnist_convnet()),
+        "batch_size": batch_size,
+    }
+
+
+def flops_fractions(result: dict, peaks: dict) -> dict:
+    """Achieved training FLOP/s of each variant, as a fraction of the matmul peak of the
+    precision it computes in."""
+    policy = hardware.precision_policy()
+    fractions = {}
+    for name, speed in result["images_per_second"].items():
+        if not isinstance(speed, float):
+            continue  # the variant failed
+        variant_policy = next((p for p in hardware.POLICIES if name.endswith(p)), None)
+        dtype = COMPUTE_DTYPES[variant_policy or (policy if name.startswith("dlcv") else "float32")]
+        fractions[name] = speed * result["training_flops_per_image"] / peaks[dtype]
+    return fractions
+
+
+def _worth_trying(policy: str) -> bool:
+    """float16 is emulated on CPUs: only bfloat16 is worth measuring there."""
+    return policy != "mixed_float16" or bool(hardware.gpus())
+
+
+def _best_speeds(
+    variants: dict, *, steps: int, warmup: int, rounds: int, batch_size: int | None = None
+) -> dict:
+    best: dict = {}
+    for _ in range(rounds):
+        for name, make in variants.items():
+            keras.backend.clear_session()
+            keras.utils.set_random_seed(settings.SEED)
+            try:
+                model, inputs = make()
+                speed = training_speed(
+                    model, inputs, steps=steps, warmup=warmup, batch_size=batch_size
+                )
+            except Exception as error:  # a variant this machine cannot run (XLA, a dtype)
+                best[name] = f"failed: {type(error).__name__}: {str(error)[:200]}"
+                continue
+            previous = best.get(name)
+            best[name] = max(speed, previous) if isinstance(previous, float) else speed
+    return best
+
+
+def _ratio(speeds: dict, numerator: str, denominator: str) -> float | None:
+    a, b = speeds.get(numerator), speeds.get(denominator)
+    return a / b if isinstance(a, float) and isinstance(b, float) else None

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import dlcv
 from dlcv import hardware, settings
 from dlcv.errors import ConfigError, RunCacheError
@@ -36,6 +38,9 @@ import tensorflow as tf  # noqa: E402
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
 RECORD_FILE = "run.json"  # written last: its presence marks a complete entry
+STEPS_PER_EXECUTION = 4
+"""Training steps run per call into TensorFlow: small models spend as long in Python between
+steps as in the steps themselves. Results are the same; callbacks see every fourth batch."""
 
 
 class RunCacheWarning(UserWarning):
@@ -212,7 +217,8 @@ def build_and_compile(
 
     The model is built under the ``precision`` policy (the global policy is restored after)
     and, given a ``strategy``, built and compiled in its scope, so its variables are mirrored
-    on the strategy's devices.
+    on the strategy's devices. Without a strategy it runs ``STEPS_PER_EXECUTION`` steps per
+    call.
 
     Args:
         build_model, model_kwargs, optimizer, loss, metrics, precision, strategy, seed:
@@ -225,16 +231,39 @@ def build_and_compile(
         ConfigError: if ``precision`` is not a policy dlcv knows.
     """
     policy = resolve_precision(precision)
+    # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
+    # placeholder tensor"): one step per call there.
+    steps_per_execution = STEPS_PER_EXECUTION if strategy is None else 1
     keras.utils.set_random_seed(seed)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
     try:
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build_model(**(model_kwargs or {}))
-            model.compile(optimizer=optimizer, loss=loss, metrics=list(metrics))
+            model.compile(
+                optimizer=optimizer,
+                loss=loss,
+                metrics=list(metrics),
+                steps_per_execution=steps_per_execution,
+            )
     finally:
         keras.config.set_dtype_policy(previous)
     return model
+
+
+def batches(
+    x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
+    """Arrays as a pipeline for ``fit``, as :func:`run` feeds them: held in memory, batched,
+    prefetched, and given a ``shuffle_seed``, reshuffled every epoch.
+
+    ``tf.data`` prepares the next batches while a step runs; arrays passed to ``fit`` are
+    sliced in Python between steps, which slows small models down.
+    """
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def resolve_precision(precision: str) -> str:
@@ -371,13 +400,15 @@ def _train(model: keras.Model, data, config, path: Path, verbose) -> Run:
             test = {"x": data.test}
         else:
             (x_train, y_train), (x_test, y_test) = data.prepared()
+            n_train = int(len(x_train) * (1 - fit["validation_split"]))  # Keras holds out the end
+            batch_size = fit["batch_size"]
             inputs = {
-                "x": x_train,
-                "y": y_train,
-                "batch_size": fit["batch_size"],
-                "validation_split": fit["validation_split"],
+                "x": batches(
+                    x_train[:n_train], y_train[:n_train], batch_size, shuffle_seed=config["seed"]
+                ),
+                "validation_data": batches(x_train[n_train:], y_train[n_train:], batch_size),
             }
-            test = {"x": x_test, "y": y_test, "batch_size": fit["batch_size"]}
+            test = {"x": batches(x_test, y_test, batch_size)}
         start = time.perf_counter()
         history = model.fit(
             **inputs, epochs=fit["epochs"], callbacks=callbacks, verbose=verbose

@@ -1,10 +1,10 @@
 import json
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 from dlcv import training
 from dlcv.errors import ConfigError, RunCacheError
 from dlcv.training import RunCacheWarning
@@ -233,3 +233,14 @@ def test_a_strategy_builds_the_model_in_its_scope_and_joins_the_key():
     assert result.config["strategy"] == {"kind": "MirroredStrategy", "replicas": 1}
     assert result.model.distribute_strategy is strategy
     assert result.path != train().path
+
+
+def test_batches_hold_every_example_and_reshuffle_each_epoch():
+    x, y = np.arange(10.0), np.arange(10)
+    dataset = training.batches(x, y, 4, shuffle_seed=0)
+    epochs = [np.concatenate([xb.numpy() for xb, _ in dataset]) for _ in range(2)]
+    assert [len(xb) for xb, _ in dataset] == [4, 4, 2]
+    assert sorted(epochs[0]) == sorted(epochs[1]) == list(x)
+    assert list(epochs[0]) != list(epochs[1])
+    unshuffled = np.concatenate([yb.numpy() for _, yb in training.batches(x, y, 4)])
+    assert list(unshuffled) == list(y)

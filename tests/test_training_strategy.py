@@ -41,11 +41,11 @@ def small_model():
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 result = training.run(
-    small_model, Separable(), epochs=8, batch_size=8, optimizer="adam", monitor=None,
+    small_model, Separable(), epochs=20, batch_size=8, optimizer="adam", monitor=None,
     strategy=strategy,
 )
 again = training.run(
-    small_model, Separable(), epochs=8, batch_size=8, optimizer="adam", monitor=None,
+    small_model, Separable(), epochs=20, batch_size=8, optimizer="adam", monitor=None,
     strategy=strategy,
 )
 variable = result.model.trainable_variables[0].value

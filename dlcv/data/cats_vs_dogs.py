@@ -43,6 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -50,6 +51,9 @@ from dlcv import settings
 from dlcv.data import drawn
 from dlcv.data.fetch import download, extract_member, open_zip
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
+
+if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
+    import tensorflow as tf
 
 log = logging.getLogger("dlcv")
 
@@ -59,8 +63,8 @@ SPLITS = drawn.SPLITS
 BOOK_COUNTS = (1000, 500, 1000)
 """Images per class in the book's train, validation and test splits."""
 QUICK_SAMPLE_COUNTS = (200, 150, 200)
-"""The drawn sample's size in the quick profile, tuned with ``bench/sample_lessons.py`` so the
-four training runs of the chapters fit the quick build and still teach their lessons."""
+"""The drawn sample's size in the quick profile: small enough for the chapters' four training
+runs to fit the quick build (see ``bench/results/sample_lessons.md``)."""
 DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")
 
 MICROSOFT_URL = (
@@ -103,9 +107,9 @@ class CatsVsDogsData:
     folder) and, when ``source="auto"`` fell back to the sample, ``reason``.
     """
 
-    train: object
-    validation: object
-    test: object
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    test: tf.data.Dataset
     info: dict
 
     def __repr__(self) -> str:

@@ -118,7 +118,7 @@ def training_speed(
     if isinstance(data, tf.data.Dataset):
         batch_size = int(tf.shape(next(iter(data))[0])[0])
         data = data.repeat().rebatch(batch_size, drop_remainder=True)
-        fit = {"x": data, "steps_per_epoch": warmup + steps}
+        fit = {"x": data, "steps_per_epoch": warmup + steps, "shuffle": False}
     else:
         images, labels = data
         n = (warmup + steps) * batch_size

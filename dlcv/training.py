@@ -411,7 +411,11 @@ def _train(model: keras.Model, data, config, path: Path, verbose) -> Run:
             test = {"x": batches(x_test, y_test, batch_size)}
         start = time.perf_counter()
         history = model.fit(
-            **inputs, epochs=fit["epochs"], callbacks=callbacks, verbose=verbose
+            **inputs,
+            epochs=fit["epochs"],
+            callbacks=callbacks,
+            shuffle=False,  # the pipelines shuffle; Keras would warn that it cannot
+            verbose=verbose,
         ).history
         seconds = time.perf_counter() - start
         if fit["monitor"]:

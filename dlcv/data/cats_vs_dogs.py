@@ -62,7 +62,7 @@ CLASS_NAMES = drawn.CLASS_NAMES
 SPLITS = drawn.SPLITS
 BOOK_COUNTS = (1000, 500, 1000)
 """Images per class in the book's train, validation and test splits."""
-QUICK_SAMPLE_COUNTS = (200, 150, 200)
+QUICK_SAMPLE_COUNTS = (150, 150, 150)
 """The drawn sample's size in the quick profile: small enough for the chapters' four training
 runs to fit the quick build (see ``bench/results/sample_lessons.md``)."""
 DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")

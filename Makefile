@@ -8,7 +8,7 @@ JB_FLAGS := -W -n --keep-going
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv book book-full test test-fast test-site lint browser linkcheck serve clean
+.PHONY: help venv book book-full test test-fast test-site lint browser linkcheck bench serve clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ browser:  ## Install Debian's Chromium for the browser tests (unless DLCV_CHROMI
 
 linkcheck: $(STAMP)  ## Check the links of the book (needs the network)
 	$(BIN)/jupyter-book build . --builder linkcheck
+
+bench: $(STAMP)  ## Training speed, reference code vs dlcv (bench/README.md; a quiet machine)
+	$(BIN)/python -m bench
 
 serve: ## Serve the built book on http://127.0.0.1:$(PORT)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory $(BUILD)/html

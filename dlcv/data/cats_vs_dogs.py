@@ -187,7 +187,9 @@ def prepare_cats_vs_dogs(
     TensorFlow cannot decode (truncated, for instance). The subset then takes the book's index
     ranges over the remaining images of each class, in the order of their file numbers: the
     first ``counts[0]`` for training, the next ``counts[1]`` for validation, the next
-    ``counts[2]`` for test. It is built in a temporary folder and renamed into place, so an
+    ``counts[2]`` for test. Photos are checked in that order until enough are usable, so the
+    dropped-file counts in ``info.json`` cover the photos examined, plus every non-JPEG file
+    of the classes. The subset is built in a temporary folder and renamed into place, so an
     interrupted run leaves no half-made subset; a later call with the same arguments reuses it.
     ``<root>/info.json`` records its provenance.
 

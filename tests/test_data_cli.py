@@ -19,7 +19,8 @@ def test_prepare_then_info_say_what_is_where(tmp_path, capsys):
     assert _run("data", "info", "--data-dir", data_dir) == 0
     assert "Nothing prepared yet" in capsys.readouterr().out
 
-    command = "data prepare cats-vs-dogs --source sample --counts 2 1 1 --data-dir".split()
+    command = "data prepare cats-vs-dogs --source sample --counts 2 1 1 --image-size 32 32".split()
+    command.append("--data-dir")
     assert _run(*command, data_dir) == 0
     prepared = capsys.readouterr().out
     assert "cats_vs_dogs (sample)" in prepared and "train 2 cat + 2 dog" in prepared

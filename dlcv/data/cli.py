@@ -52,6 +52,14 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
         metavar=("TRAIN", "VALIDATION", "TEST"),
         help="images per class in each split (default: the book's 1000 500 1000)",
     )
+    prepare.add_argument(
+        "--image-size",
+        type=int,
+        nargs=2,
+        default=(180, 180),
+        metavar=("HEIGHT", "WIDTH"),
+        help="the size the sample is drawn at (default: 180 180)",
+    )
     prepare.set_defaults(handler=prepare_command)
 
     info = commands.add_parser("info", help="list the prepared data sets and their provenance")
@@ -68,6 +76,7 @@ def prepare_command(args: argparse.Namespace) -> int:
         url=args.url,
         sha256=args.sha256,
         counts=tuple(args.counts) if args.counts else None,
+        image_size=tuple(args.image_size),
     )
     print(_summary(root))
     return 0

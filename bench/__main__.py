@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from bench import accuracy, book, speed
-from bench.measure import COMPUTE_DTYPES, matmul_peak
+from bench.measure import COMPUTE_DTYPES
 from dlcv import hardware
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict:
 def _speed(steps: int, warmup: int, rounds: int) -> dict:
     policy = hardware.precision_policy()
     dtypes = {"float32", COMPUTE_DTYPES[policy], "bfloat16"}
-    peaks = {dtype: matmul_peak(dtype) for dtype in sorted(dtypes)}
+    peaks = {dtype: hardware.matmul_flops(dtype) for dtype in sorted(dtypes)}
     cats = speed.cats_vs_dogs(steps=steps, warmup=warmup, rounds=rounds)
     mnist = speed.mnist(steps=4 * steps, warmup=4 * warmup, rounds=rounds)
     for result in (cats, mnist):

@@ -1,4 +1,5 @@
-"""Measurements: training and input-pipeline throughput, the matmul peak, a model's FLOPs.
+"""Measurements: training and input-pipeline throughput, and a model's training FLOPs (the
+matmul peak they are held against is :func:`dlcv.hardware.matmul_flops`).
 
 Every throughput is measured after a warm-up (tracing, compilation, filling caches), and a
 step is timed only once its result is ready (GPU work is asynchronous).
@@ -18,29 +19,6 @@ import tensorflow as tf  # noqa: E402
 
 COMPUTE_DTYPES = {"float32": "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
 """The dtype the matrix multiplications of a Keras dtype policy run in."""
-
-
-def matmul_peak(dtype: str = "float32", size: int = 2048, repeats: int = 10) -> float:
-    """The machine's matrix-multiply speed in FLOP/s: the best of five timings of ``repeats``
-    chained products of ``size`` x ``size`` matrices of ``dtype``, on the default device (the
-    first GPU where there is one)."""
-    a = tf.cast(tf.random.normal((size, size)), dtype)
-    b = tf.cast(tf.random.normal((size, size), stddev=size**-0.5), dtype)  # keeps the scale
-
-    @tf.function
-    def products():
-        c = a
-        for _ in range(repeats):
-            c = tf.matmul(c, b)  # each product needs the last: none can be skipped or merged
-        return tf.reduce_sum(tf.cast(c[:1, :1], "float32"))
-
-    float(products())  # trace, and warm up
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        float(products())  # float() waits for the device
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 * repeats / best
 
 
 def training_flops_per_image(model: keras.Model) -> float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import time
 from pathlib import Path
 
 import dlcv
@@ -87,6 +88,38 @@ def precision_policy(
         return "mixed_float16" if min(capabilities) >= _TENSOR_CORES else "float32"
     flags = cpu_flags() if flags is None else flags
     return "mixed_bfloat16" if flags & BF16_CPU_FLAGS else "float32"
+
+
+def matmul_flops(dtype: str = "float32", size: int = 2048, repeats: int = 10) -> float:
+    """The machine's matrix-multiply speed in FLOP/s: the best of five timings of ``repeats``
+    chained products of ``size`` x ``size`` matrices of ``dtype``, on the default device (the
+    first GPU where there is one). A convnet trains at a fraction of it: its ceiling.
+
+    Args:
+        dtype: ``"float32"``, ``"bfloat16"`` or ``"float16"``.
+        size: rows and columns of the matrices.
+        repeats: products per timing.
+
+    Example:
+        >>> matmul_flops("bfloat16") / matmul_flops("float32")  # > 1: mixed_bfloat16 pays
+    """
+    a = tf.cast(tf.random.normal((size, size)), dtype)
+    b = tf.cast(tf.random.normal((size, size), stddev=size**-0.5), dtype)  # keeps the scale
+
+    @tf.function
+    def products():
+        c = a
+        for _ in range(repeats):
+            c = tf.matmul(c, b)  # each product needs the last: none can be skipped or merged
+        return tf.reduce_sum(tf.cast(c[:1, :1], "float32"))
+
+    float(products())  # trace, and warm up
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        float(products())  # float() waits for the device
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 * repeats / best
 
 
 def describe() -> dict:

@@ -39,11 +39,6 @@ def test_flops_inside_nested_models_count():
     assert measure.training_flops_per_image(nested) == measure.training_flops_per_image(plain)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
-def test_matmul_peak_runs_in_each_precision(dtype):
-    assert measure.matmul_peak(dtype, size=32, repeats=2) > 0
-
-
 @pytest.mark.parametrize("steps_per_execution", [1, 4])
 def test_training_speed_of_pipelines_and_arrays(steps_per_execution):
     x, y = tiny_data()

@@ -58,3 +58,8 @@ def test_describe_is_json_and_names_the_machine():
     assert description["precision_policy"] in hardware.POLICIES
     assert description["name"] == hardware.machine_name()
     assert description["name"].replace("-", "").isalnum()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16", "float16"])
+def test_matmul_flops_in_each_precision(dtype):
+    assert hardware.matmul_flops(dtype, size=32, repeats=2) > 0

@@ -33,7 +33,7 @@ def train_mnist(*, epochs: int | None = None, force: bool = False, verbose: int 
     )
 
 
-QUICK_CATS_VS_DOGS_EPOCHS = 12
+QUICK_CATS_VS_DOGS_EPOCHS = 28
 """Epochs of every cats-vs-dogs run in the quick profile: what fits the book's build budget on
 two CPU cores, with the same budget for each variant (so the ablation reuses the pages' runs)."""
 
@@ -44,6 +44,25 @@ ABLATION = {
     "+both": {"augmentation": True, "dropout": 0.5},
 }
 """The four variants of the ablation, by label."""
+
+
+def cats_vs_dogs_image_size() -> tuple[int, int]:
+    """The book's 180x180 in the full profile; 90x90 in the quick one.
+
+    On two CPU cores the convnet trains about four times faster on 90x90 images, which is what
+    lets the quick profile train its four runs within the book's build budget. The layers are
+    the same; the last feature map shrinks from 7x7 to 1x1.
+    """
+    return settings.by_profile(quick=(90, 90), full=(180, 180))
+
+
+def cats_vs_dogs_data():
+    """The cats-vs-dogs data of the profile's experiments: the book's batches of 32 at 180x180
+    in the full profile; in the quick one 90x90 images in batches of 16, twice the updates for
+    the same computation, which the small drawn sample needs to learn within its epochs."""
+    return load_cats_vs_dogs(
+        image_size=cats_vs_dogs_image_size(), batch_size=settings.by_profile(quick=16, full=32)
+    )
 
 
 def cats_vs_dogs_epochs(augmentation: bool) -> int:
@@ -76,12 +95,14 @@ def train_cats_vs_dogs(
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
         f"_dropout{dropout:g}" if dropout else ""
     )
+    image_size = cats_vs_dogs_image_size()
     return run(
         cats_vs_dogs_convnet,
-        load_cats_vs_dogs(),
+        cats_vs_dogs_data(),
         model_kwargs={
             "augmentation": data_augmentation() if augmentation else None,
             "dropout": dropout,
+            "image_size": image_size,
         },
         epochs=epochs or cats_vs_dogs_epochs(augmentation),
         optimizer="rmsprop",

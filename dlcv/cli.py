@@ -70,7 +70,8 @@ def train_command(args: argparse.Namespace) -> int:
         )
     how = "loaded from the run cache" if result.from_cache else "trained"
     print(f"{result.config['name']}: {how} ({result.path})")
-    print(f"  {result.epochs} epochs in {result.seconds:.0f} s; best epoch {result.best_epoch}")
+    epochs = f"{result.epochs} epoch" + ("s" if result.epochs != 1 else "")
+    print(f"  {epochs} in {result.seconds:.0f} s; best epoch {result.best_epoch}")
     print("  test " + ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items()))
     return 0
 

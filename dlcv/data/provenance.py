@@ -29,8 +29,7 @@ def provenance_note(info: dict) -> Markdown:
     kind = "note" if source != "sample" else "important"
     counts = ", ".join(f"{split}: {_count(n)}" for split, n in info["counts"].items())
     lines = [
-        f"This page ran on **{_SOURCE_TEXT.get(source, source)}** of {info['name']} "
-        f"({counts}).",
+        f"This page ran on **{_SOURCE_TEXT.get(source, source)}** of {info['name']} ({counts}).",
         f"Origin: {info['origin']}. License: {info['license']}.",
     ]
     if info.get("reason"):

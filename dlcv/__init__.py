@@ -23,10 +23,11 @@ from dlcv.errors import DlcvError  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
-    "DlcvError", "settings", "data", "models", "training", "viz", "ops", "inspect", "__version__",
+    "DlcvError", "settings", "data", "models", "training", "viz", "ops", "inspect", "hardware",
+    "experiments", "__version__",
 ]
 
-_SUBMODULES = {"data", "models", "training", "viz", "ops", "inspect", "cli"}
+_SUBMODULES = {"data", "models", "training", "viz", "ops", "inspect", "hardware", "experiments", "cli"}
 
 
 def __getattr__(name: str):

@@ -43,6 +43,12 @@ STEPS_PER_EXECUTION = 4
 steps as in the steps themselves. Results are the same; callbacks see every fourth batch."""
 
 
+_NOT_DATA_IDENTITY = ("path", "reason")
+"""Entries of a data set's ``info`` that say where it lies or why it was chosen, not what it is:
+left out of a run's key, so the same data on another machine, or found in a cache instead of
+downloaded, keys the same run."""
+
+
 class RunCacheWarning(UserWarning):
     """A cached run could not be loaded and is trained again."""
 
@@ -168,7 +174,7 @@ def run(
             "monitor": monitor,
             **_data_fit_settings(data, batch_size * replicas, validation_split),
         },
-        "data": {k: v for k, v in data.info.items() if k != "path"},
+        "data": {k: v for k, v in data.info.items() if k not in _NOT_DATA_IDENTITY},
         "seed": seed,
         "profile": settings.profile(),
         "versions": {

@@ -244,3 +244,9 @@ def test_batches_hold_every_example_and_reshuffle_each_epoch():
     assert list(epochs[0]) != list(epochs[1])
     unshuffled = np.concatenate([yb.numpy() for _, yb in training.batches(x, y, 4)])
     assert list(unshuffled) == list(y)
+
+
+def test_where_and_why_of_the_data_do_not_change_the_key():
+    train()
+    moved = TinyData(info={**DATA.info, "path": "/elsewhere", "reason": "found in a cache"})
+    assert train(data=moved).from_cache

@@ -27,7 +27,9 @@ __all__ = [
     "experiments", "__version__",
 ]
 
-_SUBMODULES = {"data", "models", "training", "viz", "ops", "inspect", "hardware", "experiments", "cli"}
+_SUBMODULES = {
+    "data", "models", "training", "viz", "ops", "inspect", "hardware", "experiments", "cli",
+}
 
 
 def __getattr__(name: str):

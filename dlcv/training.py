@@ -188,7 +188,9 @@ def run(
         config["precision"] = policy
     if strategy is not None:
         config["strategy"] = {"kind": type(strategy).__name__, "replicas": replicas}
-    key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    text = json.dumps(config, sort_keys=True)
+    config = json.loads(text)  # as stored: tuples in layer configs become lists
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
     root = _writable_cache(cache_dir)
     path = root / f"{config['name']}-{key}"
     if not force and path.exists():

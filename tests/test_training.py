@@ -250,3 +250,17 @@ def test_where_and_why_of_the_data_do_not_change_the_key():
     train()
     moved = TinyData(info={**DATA.info, "path": "/elsewhere", "reason": "found in a cache"})
     assert train(data=moved).from_cache
+
+
+def test_a_run_with_augmentation_layers_is_loaded_from_the_cache():
+    from dlcv.models import data_augmentation
+
+    def augmented(augmentation):
+        inputs = keras.Input(shape=(4, 4, 1))
+        x = keras.layers.Flatten()(augmentation(inputs))
+        return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+
+    # RandomRotation's config holds tuples, which JSON stores as lists.
+    train(build_model=augmented, model_kwargs={"augmentation": data_augmentation()})
+    again = train(build_model=augmented, model_kwargs={"augmentation": data_augmentation()})
+    assert again.from_cache

@@ -26,6 +26,12 @@ NOT_ON_PAGE = {"remove-cell", "remove-input"}
 
 
 @pytest.fixture(autouse=True)
+def isolated_dlcv_dirs():
+    """Overrides the suite's per-test run cache and data folder: these kernels must find the
+    models and data that `make book` trained and prepared, as a reader's kernel does."""
+
+
+@pytest.fixture(autouse=True)
 def quick_profile(monkeypatch):
     monkeypatch.setenv("DLCV_PROFILE", "quick")  # the kernels inherit it
 

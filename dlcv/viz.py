@@ -49,10 +49,7 @@ def plot_history(
         if best_epoch is not None:
             ax.axvline(best_epoch, color="0.5", linestyle="--", linewidth=1,
                        label=f"best epoch ({best_epoch})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
+        _label_epoch_axes(ax, metric)
     if title:
         figure.suptitle(title)
     return figure
@@ -80,13 +77,18 @@ def compare_histories(
         for (label, history), color in zip(histories.items(), colors, strict=False):
             values = history[metric]
             ax.plot(np.arange(1, len(values) + 1), values, "-", color=color, label=label)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric.replace("val_", "validation "))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
+        _label_epoch_axes(ax, metric.replace("val_", "validation "))
     if title:
         figure.suptitle(title)
     return figure
+
+
+def _label_epoch_axes(ax, ylabel: str) -> None:
+    """Epochs along x, the metric along y, a light grid and the legend."""
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
 
 
 def image_grid(

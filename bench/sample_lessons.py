@@ -114,9 +114,10 @@ def main() -> None:
     if {"baseline", "both"} <= results.keys():
         base, both = results["baseline"], results["both"]
         gain = both["kept_val"] - base["kept_val"]
-        ratio = (base["train"] - base["val"]) / max(both["train"] - both["val"], 1e-3)
+        base_gap, both_gap = base["train"] - base["val"], both["train"] - both["val"]
         print(f"\n+both - baseline, kept-epoch val acc: {100 * gain:+.1f} points (target >= +5)")
-        print(f"baseline gap / +both gap, last 3 epochs: {ratio:.1f}x (target >= 2x)")
+        print(f"gap over the last 3 epochs: baseline {base_gap:.3f}, +both {both_gap:.3f}", end="")
+        print(f" ({base_gap / both_gap:.1f}x)" if both_gap > 0.005 else "", "(target >= 2x)")
 
 
 if __name__ == "__main__":

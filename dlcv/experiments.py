@@ -60,7 +60,7 @@ def cats_vs_dogs_data():
     """The cats-vs-dogs data of the profile's experiments: the book's batches of 32 at 180x180
     in the full profile; in the quick one 90x90 images in batches of 8. The model needs a few
     hundred updates before it starts to learn, whatever their size, and on two CPU cores
-    batches of 8 give twice the updates of batches of 16 for about a sixth more time."""
+    batches of 8 give twice the updates of batches of 16 at nearly the same cost per image."""
     return load_cats_vs_dogs(
         image_size=cats_vs_dogs_image_size(), batch_size=settings.by_profile(quick=8, full=32)
     )

@@ -2,6 +2,9 @@
 
 Images go from ``image_dataset_from_directory`` straight into ``fit`` (decoded and resized
 again every epoch), MNIST arrays straight into ``fit``, everything in float32.
+
+The models repeat ``dlcv.models`` layer for layer on purpose: this is the yardstick, and a change
+to dlcv must not move it.
 """
 
 from __future__ import annotations

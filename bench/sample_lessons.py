@@ -11,8 +11,8 @@ train/validation accuracy per epoch and a summary. The lessons to hold:
 
 The defaults are the quick profile's settings. Usage (recorded runs in
 bench/results/sample_lessons.md):
-    python bench/sample_lessons.py
-    python bench/sample_lessons.py --variants baseline both --seed 7   # the two that matter most
+    python -m bench.sample_lessons
+    python -m bench.sample_lessons --variants baseline both --seed 7   # the two that matter most
 """
 
 from __future__ import annotations
@@ -25,38 +25,28 @@ import keras
 import numpy as np
 
 import dlcv  # noqa: F401  (quiets TensorFlow)
-from dlcv import experiments, settings
+from bench.measure import pipeline_speed
+from dlcv import experiments, settings, training
 from dlcv.data import cats_vs_dogs
 from dlcv.models import cats_vs_dogs_convnet, data_augmentation
 
-VARIANTS = {
-    "baseline": dict(augmentation=False, dropout=0.0),
-    "dropout": dict(augmentation=False, dropout=0.5),
-    "augmentation": dict(augmentation=True, dropout=0.0),
-    "both": dict(augmentation=True, dropout=0.5),
-}
-
-
-def pipeline_speed(dataset) -> tuple[float, float]:
-    """Images per second through a pipeline alone: first epoch (decoding) and second (cache)."""
-    speeds = []
-    for _ in range(2):
-        start, n = time.perf_counter(), 0
-        for images, _ in dataset:
-            n += len(images)
-        speeds.append(n / (time.perf_counter() - start))
-    return speeds[0], speeds[1]
+VARIANTS = {label.lstrip("+"): options for label, options in experiments.ABLATION.items()}
+"""The variants of the dropout chapter's ablation, named as on the command line."""
 
 
 def train(variant: str, data, epochs: int, image_size: tuple[int, int], seed: int) -> dict:
-    keras.utils.set_random_seed(seed)
     options = VARIANTS[variant]
-    model = cats_vs_dogs_convnet(
-        augmentation=data_augmentation() if options["augmentation"] else None,
-        dropout=options["dropout"],
-        image_size=image_size,
+    model = training.build_and_compile(
+        cats_vs_dogs_convnet,
+        {
+            "augmentation": data_augmentation() if options["augmentation"] else None,
+            "dropout": options["dropout"],
+            "image_size": image_size,
+        },
+        optimizer="rmsprop",
+        loss="binary_crossentropy",
+        seed=seed,
     )
-    model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     print(f"\n{variant}", flush=True)
     report = keras.callbacks.LambdaCallback(
@@ -67,7 +57,12 @@ def train(variant: str, data, epochs: int, image_size: tuple[int, int], seed: in
         )
     )
     history = model.fit(
-        data.train, validation_data=data.validation, epochs=epochs, verbose=0, callbacks=[report]
+        data.train,
+        validation_data=data.validation,
+        epochs=epochs,
+        shuffle=False,  # the pipeline shuffles
+        verbose=0,
+        callbacks=[report],
     ).history
     seconds = time.perf_counter() - start
     kept = int(np.argmin(history["val_loss"]))  # the epoch a checkpoint on val_loss keeps
@@ -101,7 +96,7 @@ def main() -> None:
             image_size, args.batch_size, source="sample", data_dir=tmp, counts=counts
         )
         print(f"prepared {2 * sum(counts)} drawn images in {time.perf_counter() - start:.1f} s")
-        first, cached = pipeline_speed(data.train)
+        first, cached = pipeline_speed(data.train), pipeline_speed(data.train)
         print(f"train pipeline alone: {first:.0f} images/s (first epoch), {cached:.0f} (cached)")
         results = {v: train(v, data, args.epochs, image_size, args.seed) for v in args.variants}
 

@@ -9,26 +9,25 @@ Submodules load on first use (``dlcv.data``, ``dlcv.models``, ``dlcv.training``,
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.machinery
 import os
+import re
+import sys
+import tempfile
 
-# Must be set before TensorFlow is first imported: it reads them once, at import.
-# C++ logging below FATAL: the oneDNN and cpu_feature_guard notices, warnings and errors.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # the "I0000 ..." lines
-os.environ.setdefault("GLOG_minloglevel", "2")
+from dlcv import settings
+from dlcv.errors import DlcvError
 
-from dlcv import settings  # noqa: E402
-from dlcv.errors import DlcvError  # noqa: E402
-
-__version__ = "0.1.0"
 __all__ = [
-    "DlcvError", "settings", "data", "models", "training", "viz", "ops", "inspect", "hardware",
-    "experiments", "__version__",
+    "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "inspect",
+    "hardware", "experiments", "lessons", "__version__",
 ]
 
 _SUBMODULES = {
-    "data", "models", "training", "viz", "ops", "inspect", "hardware", "experiments", "cli",
+    "profiles", "data", "models", "training", "viz", "ops", "inspect", "hardware",
+    "experiments", "lessons", "cli",
 }
 
 
@@ -37,16 +36,73 @@ def __getattr__(name: str):
         module = importlib.import_module(f"dlcv.{name}")
         globals()[name] = module
         return module
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("dlcv")
     raise AttributeError(f"module 'dlcv' has no attribute {name!r}")
 
 
-def _quiet_tensorflow() -> None:
-    """Silences absl's Python logging once TensorFlow is imported (called by dlcv modules)."""
-    try:
-        import absl.logging
-    except ImportError:  # pragma: no cover - absl comes with TensorFlow
-        return
-    absl.logging.set_verbosity(absl.logging.ERROR)
-    import tensorflow as tf
+# --- A quiet TensorFlow -----------------------------------------------------------------------
+# TensorFlow logs from C++ while it is imported, some of it (oneDNN's notice, absl's "before
+# InitializeLog" warning) whatever TF_CPP_MIN_LOG_LEVEL says. Whoever imports it first (a dlcv
+# module, Keras, or the reader's own `import tensorflow` after `import dlcv`), the hook below
+# imports it with the process's stderr caught, passes on every line that is not known noise, and
+# sets TensorFlow's Python loggers to errors only.
 
-    tf.get_logger().setLevel("ERROR")
+# Read once, when TensorFlow is first imported: set before it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ logging below FATAL
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")  # the "I0000 ..." lines
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+_NOISE = re.compile(
+    rb"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} .*"
+    rb"(oneDNN custom operations|cpu_feature_guard|This TensorFlow binary is optimized))"
+)
+
+
+@contextlib.contextmanager
+def _stderr_without_noise():
+    """Catches what the process writes to stderr (file descriptor 2) and passes on the lines
+    that are not TensorFlow's import-time noise."""
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as caught:
+        saved = os.dup(2)
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            for line in caught.read().splitlines(keepends=True):
+                if not _NOISE.match(line):
+                    os.write(2, line)
+
+
+class _QuietTensorFlowFinder:
+    """Finds ``tensorflow`` as Python would, and imports it quietly (once, then leaves)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_quietly(module):
+            with _stderr_without_noise():
+                exec_module(module)
+            import absl.logging
+
+            absl.logging.set_verbosity(absl.logging.ERROR)
+            module.get_logger().setLevel("ERROR")
+
+        spec.loader.exec_module = exec_quietly
+        return spec
+
+
+if "tensorflow" not in sys.modules:
+    sys.meta_path.insert(0, _QuietTensorFlowFinder())

@@ -3,6 +3,7 @@
     python -m dlcv train mnist
     python -m dlcv train cats-vs-dogs --augment --dropout 0.5 --epochs 30
     python -m dlcv runs
+    python -m dlcv lessons
     python -m dlcv data prepare cats-vs-dogs --source microsoft
     python -m dlcv data info
 
@@ -41,11 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--dropout", type=float, default=0.0, help="cats-vs-dogs: dropout rate after Flatten"
     )
     train.add_argument("--epochs", type=int, help="default: the profile's epochs")
+    train.add_argument(
+        "--seed", type=int, help="cats-vs-dogs: the training seed (default: the profile's first)"
+    )
     train.add_argument("--force", action="store_true", help="train even if the run is cached")
     train.set_defaults(handler=train_command)
 
     runs = commands.add_parser("runs", help="list the cached runs and their results")
     runs.set_defaults(handler=runs_command)
+
+    lessons = commands.add_parser(
+        "lessons",
+        help="check the training chapters' lessons over the profile's seeds (exit 1 if one fails)",
+        description="Train (or load from the run cache) the baseline and the model with "
+        "augmentation and dropout once per seed of the active profile, then print, for each "
+        "lesson the chapters draw, the per-seed figures, the verdict and PASS or FAIL.",
+    )
+    lessons.add_argument(
+        "--cached", action="store_true", help="use cached runs only; a missing run is an error"
+    )
+    lessons.set_defaults(handler=lessons_command)
 
     from dlcv.data.cli import add_data_commands
 
@@ -57,14 +73,15 @@ def train_command(args: argparse.Namespace) -> int:
     from dlcv import experiments
 
     if args.model == "mnist":
-        if args.augment or args.dropout:
-            raise DlcvError("--augment and --dropout apply to cats-vs-dogs only.")
+        if args.augment or args.dropout or args.seed is not None:
+            raise DlcvError("--augment, --dropout and --seed apply to cats-vs-dogs only.")
         result = experiments.train_mnist(epochs=args.epochs, force=args.force, verbose=1)
     else:
         result = experiments.train_cats_vs_dogs(
             augmentation=args.augment,
             dropout=args.dropout,
             epochs=args.epochs,
+            seed=args.seed,
             force=args.force,
             verbose=1,
         )
@@ -94,6 +111,15 @@ def runs_command(args: argparse.Namespace) -> int:
             f"{record['metrics'].get('accuracy', float('nan')):>8.4f}"
         )
     return 0
+
+
+def lessons_command(args: argparse.Namespace) -> int:
+    from dlcv import lessons, profiles
+
+    print(f"Lessons of the {profiles.active().name} profile:")
+    checked = lessons.check_profile(train=not args.cached, verbose=1)
+    lessons.report(checked)
+    return 0 if all(lesson.passed for lesson in checked) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,10 +21,7 @@ import re
 import time
 from pathlib import Path
 
-import dlcv
-
-dlcv._quiet_tensorflow()
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})

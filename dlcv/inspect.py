@@ -37,8 +37,6 @@ import dlcv.viz  # noqa: F401  (figures display as images in notebooks)
 from dlcv import settings
 from dlcv.errors import ConfigError
 
-dlcv._quiet_tensorflow()
-
 FEATURE_MAP_LAYERS = (keras.layers.Conv2D, keras.layers.MaxPooling2D)
 """The layers whose outputs :func:`activation_model` returns unless told otherwise."""
 

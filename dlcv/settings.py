@@ -18,16 +18,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TypeVar
 
 from dlcv.errors import ConfigError
 
-PROFILES = ("quick", "full")
+PROFILES = ("quick", "full")  # their settings: dlcv.profiles
 SEED = 1337
 """The seed every page and run starts from, so a rebuild draws the same figures."""
-
-T = TypeVar("T")
-
 
 def profile() -> str:
     """The active profile, from ``DLCV_PROFILE`` (``quick`` when unset).
@@ -42,15 +38,6 @@ def profile() -> str:
             f"set it to one of {', '.join(PROFILES)} (or unset it for 'quick')."
         )
     return value
-
-
-def by_profile(*, quick: T, full: T) -> T:
-    """Picks the value for the active profile.
-
-    Example:
-        >>> epochs = by_profile(quick=3, full=5)
-    """
-    return full if profile() == "full" else quick
 
 
 def _cache_home() -> Path:

@@ -3,8 +3,9 @@
 :func:`run` compiles and trains a model the way the book does (a checkpoint on the best
 validation loss, the test set evaluated with that best model) and keeps the result in the run
 cache (``dlcv.settings.cache_dir()``), keyed by everything that decides it: the builder's source
-and arguments, the training settings, the data's provenance, the seed, the profile and the
-versions of TensorFlow, Keras and dlcv. The same call later loads the run in seconds.
+and arguments, the training settings, the data's provenance, the seed, the profile, the source of
+the training loop itself and the versions of TensorFlow and Keras. The same call later loads the
+run in seconds.
 
 It trains in the precision the hardware does fastest (:func:`dlcv.hardware.precision_policy`)
 and, given a ``tf.distribute`` strategy, on all of that strategy's devices.
@@ -25,15 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import keras
+import tensorflow as tf
 
-import dlcv
 from dlcv import hardware, settings
 from dlcv.errors import ConfigError, RunCacheError
-
-dlcv._quiet_tensorflow()
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
@@ -89,15 +86,15 @@ def run(
     *,
     epochs: int,
     model_kwargs: dict | None = None,
-    batch_size: int = 32,
     optimizer: str = "rmsprop",
     loss: str = "sparse_categorical_crossentropy",
     metrics: Sequence[str] = ("accuracy",),
-    validation_split: float = 0.2,
     monitor: str | None = "val_loss",
+    mode: str = "auto",
     seed: int = settings.SEED,
     name: str | None = None,
     force: bool = False,
+    train: bool = True,
     verbose: int | str = 0,
     cache_dir: str | Path | None = None,
     precision: str = "auto",
@@ -108,25 +105,26 @@ def run(
     Args:
         build_model: a function returning an uncompiled Keras model, e.g.
             :func:`dlcv.models.mnist_convnet`.
-        data: a loaded data set: either one with ``train``, ``validation`` and ``test``
-            ``tf.data`` pipelines (already batched), or one with a ``prepared()`` method
-            returning ``((x_train, y_train), (x_test, y_test))`` arrays, of which the last
-            ``validation_split`` of the training set is held out for validation. Its ``info``
-            (all but ``"path"``) is part of the run's key.
+        data: a data set of :mod:`dlcv.data`: ``train``, ``validation`` and ``test``
+            ``tf.data`` pipelines of ``(inputs, labels)`` batches, and ``info``. Its batches
+            are global: a ``strategy`` splits each among its replicas. ``info`` (all but where
+            the data lies and why it was chosen) is part of the run's key.
         epochs: number of epochs.
         model_kwargs: keyword arguments of ``build_model``.
-        batch_size: batch size for array data, per replica of ``strategy`` (pipelines come
-            batched: their batches are global, split among the replicas).
         optimizer: the optimizer's Keras name.
         loss: the loss's Keras name.
         metrics: metric names compiled into the model.
-        validation_split: the held-out fraction for array data.
-        monitor: the quantity whose minimum picks the best epoch, whose weights a checkpoint
+        monitor: the quantity whose best value picks the epoch whose weights a checkpoint
             keeps (the book's ``ModelCheckpoint(save_best_only=True)``); ``None`` keeps the
             weights of the last epoch.
-        seed: the random seed (weights, shuffling, augmentation, dropout).
+        mode: ``"min"`` or ``"max"``: whether the best ``monitor`` is its lowest or highest
+            value; ``"auto"`` takes ``"max"`` for accuracies and AUCs, ``"min"`` otherwise.
+        seed: the random seed (weights, augmentation, dropout; the data's own seed shuffles
+            its pipelines).
         name: a readable name for the cache entry; defaults to the builder's name.
         force: train even when a cached run exists, and replace it.
+        train: ``False`` only loads: a run that is not in the cache raises
+            :class:`~dlcv.errors.RunCacheError` instead of training.
         verbose: Keras' ``verbose`` for ``fit`` (0 silent, 1 progress bar, 2 one line per epoch).
         cache_dir: the run cache; defaults to ``dlcv.settings.cache_dir()``.
         precision: the Keras dtype policy to train in: ``"float32"``, ``"mixed_float16"``,
@@ -141,23 +139,28 @@ def run(
 
     Raises:
         ConfigError: if an argument is invalid.
-        RunCacheError: if the run cache folder cannot be written.
+        RunCacheError: if the run cache folder cannot be written, or ``train=False`` and the
+            run is not cached.
 
-    Example:
-        >>> mnist = dlcv.data.load_mnist()
-        >>> result = run(dlcv.models.mnist_convnet, mnist, epochs=5, batch_size=64)
-        >>> result.metrics["accuracy"]
+    Example (not run here: it trains)::
 
-        On every GPU of the machine, 64 images per GPU in each step:
+        mnist = dlcv.data.load_mnist(batch_size=64)
+        result = run(dlcv.models.mnist_convnet, mnist, epochs=5)
+        result.metrics["accuracy"]
 
-        >>> strategy = tf.distribute.MirroredStrategy()
-        >>> result = run(dlcv.models.mnist_convnet, mnist, epochs=5, batch_size=64,
-        ...              strategy=strategy)
+        # On every GPU of the machine, 64 images per GPU in each step:
+        strategy = tf.distribute.MirroredStrategy()
+        mnist = dlcv.data.load_mnist(batch_size=64 * strategy.num_replicas_in_sync)
+        result = run(dlcv.models.mnist_convnet, mnist, epochs=5, strategy=strategy)
     """
-    if epochs < 1:
-        raise ConfigError(f"epochs must be at least 1, got {epochs!r}.")
-    if not 0.0 < validation_split < 1.0:
-        raise ConfigError(f"validation_split must be in (0, 1), got {validation_split!r}.")
+    if not (isinstance(epochs, int) and epochs >= 1):
+        raise ConfigError(f"epochs must be a positive integer, got {epochs!r}.")
+    if not all(hasattr(data, name) for name in ("train", "validation", "test", "info")):
+        raise ConfigError(
+            f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
+            "(train, validation and test pipelines, and info)."
+        )
+    mode = resolve_mode(monitor, mode)
     policy = resolve_precision(precision)
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     model_kwargs = dict(model_kwargs or {})
@@ -172,16 +175,13 @@ def run(
             "loss": loss,
             "metrics": list(metrics),
             "monitor": monitor,
-            **_data_fit_settings(data, batch_size * replicas, validation_split),
+            "mode": mode,
         },
         "data": {k: v for k, v in data.info.items() if k not in _NOT_DATA_IDENTITY},
         "seed": seed,
         "profile": settings.profile(),
-        "versions": {
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-            "dlcv": dlcv.__version__,
-        },
+        "training_source": _training_source_hash(),
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
     }
     # Added only when not the default, so the keys of float32, one-device runs stay as they were.
     if policy != "float32":
@@ -197,6 +197,11 @@ def run(
         cached = _load(path, config)
         if cached is not None:
             return cached
+    if not train:
+        raise RunCacheError(
+            f"The run {path.name} is not in the run cache {root}; train it first "
+            "(python -m dlcv lessons, or build the book)."
+        )
     model = build_and_compile(
         build_model,
         model_kwargs,
@@ -259,19 +264,39 @@ def build_and_compile(
     return model
 
 
-def batches(
-    x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None
-) -> tf.data.Dataset:
-    """Arrays as a pipeline for ``fit``, as :func:`run` feeds them: held in memory, batched,
-    prefetched, and given a ``shuffle_seed``, reshuffled every epoch.
+def resolve_mode(monitor: str | None, mode: str = "auto") -> str | None:
+    """Whether the best value of ``monitor`` is its ``"min"`` or its ``"max"``.
 
-    ``tf.data`` prepares the next batches while a step runs; arrays passed to ``fit`` are
-    sliced in Python between steps, which slows small models down.
+    ``"auto"`` decides as Keras' callbacks do by name: accuracies and AUCs are best high,
+    anything else (losses, errors) low. ``None`` when nothing is monitored.
+
+    Example:
+        >>> resolve_mode("val_loss"), resolve_mode("val_accuracy"), resolve_mode("val_auc")
+        ('min', 'max', 'max')
+
+    Raises:
+        ConfigError: if ``mode`` is not ``"auto"``, ``"min"`` or ``"max"``.
     """
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    if mode not in ("auto", "min", "max"):
+        raise ConfigError(f"mode must be 'auto', 'min' or 'max'; got {mode!r}.")
+    if monitor is None:
+        return None
+    if mode != "auto":
+        return mode
+    name = monitor.removeprefix("val_")
+    return "max" if "acc" in name or name.endswith("auc") else "min"
+
+
+def best_epoch(values: Sequence[float], mode: str) -> int:
+    """The 1-based epoch a ``ModelCheckpoint(save_best_only=True, mode=mode)`` keeps: the
+    first epoch with the lowest (``"min"``) or highest (``"max"``) value.
+
+    Example:
+        >>> best_epoch([0.9, 0.5, 0.7, 0.5], "min"), best_epoch([0.6, 0.8, 0.8], "max")
+        (2, 2)
+    """
+    best = min(values) if mode == "min" else max(values)
+    return list(values).index(best) + 1
 
 
 def resolve_precision(precision: str) -> str:
@@ -306,15 +331,10 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     return sorted(records, key=lambda r: r.get("created", 0), reverse=True)
 
 
-def _data_fit_settings(data: Any, batch_size: int, validation_split: float) -> dict:
-    if hasattr(data, "train"):
-        return {"batch_size": data.info.get("batch_size")}
-    if hasattr(data, "prepared"):
-        return {"batch_size": batch_size, "validation_split": validation_split}
-    raise ConfigError(
-        f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
-        "(with train/validation/test pipelines or a prepared() method)."
-    )
+def _training_source_hash() -> str:
+    """A hash of the code that trains: a change to it trains every run again."""
+    text = "".join(inspect.getsource(function) for function in (build_and_compile, _train))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _source(build_model: Callable) -> str:
@@ -400,26 +420,16 @@ def _train(model: keras.Model, data, config, path: Path, verbose) -> Run:
         if fit["monitor"]:
             callbacks.append(
                 keras.callbacks.ModelCheckpoint(
-                    staging / MODEL_FILE, monitor=fit["monitor"], save_best_only=True
+                    staging / MODEL_FILE,
+                    monitor=fit["monitor"],
+                    mode=fit["mode"],
+                    save_best_only=True,
                 )
             )
-        if hasattr(data, "train"):
-            inputs = {"x": data.train, "validation_data": data.validation}
-            test = {"x": data.test}
-        else:
-            (x_train, y_train), (x_test, y_test) = data.prepared()
-            n_train = int(len(x_train) * (1 - fit["validation_split"]))  # Keras holds out the end
-            batch_size = fit["batch_size"]
-            inputs = {
-                "x": batches(
-                    x_train[:n_train], y_train[:n_train], batch_size, shuffle_seed=config["seed"]
-                ),
-                "validation_data": batches(x_train[n_train:], y_train[n_train:], batch_size),
-            }
-            test = {"x": batches(x_test, y_test, batch_size)}
         start = time.perf_counter()
         history = model.fit(
-            **inputs,
+            data.train,
+            validation_data=data.validation,
             epochs=fit["epochs"],
             callbacks=callbacks,
             shuffle=False,  # the pipelines shuffle; Keras would warn that it cannot
@@ -428,18 +438,17 @@ def _train(model: keras.Model, data, config, path: Path, verbose) -> Run:
         seconds = time.perf_counter() - start
         if fit["monitor"]:
             best_model = keras.saving.load_model(staging / MODEL_FILE)
-            monitored = history[fit["monitor"]]
-            best_epoch = monitored.index(min(monitored)) + 1
+            kept = best_epoch(history[fit["monitor"]], fit["mode"])
         else:
             model.save(staging / MODEL_FILE)
-            best_model, best_epoch = model, len(history["loss"])
-        test_metrics = best_model.evaluate(**test, verbose=0, return_dict=True)
+            best_model, kept = model, len(history["loss"])
+        test_metrics = best_model.evaluate(data.test, verbose=0, return_dict=True)
         history = {k: [float(v) for v in values] for k, values in history.items()}
         record = {
             "config": config,
             "metrics": {k: float(v) for k, v in test_metrics.items()},
             "seconds": seconds,
-            "best_epoch": best_epoch,
+            "best_epoch": kept,
             "created": time.time(),
         }
         (staging / HISTORY_FILE).write_text(json.dumps(history))

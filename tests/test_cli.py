@@ -8,7 +8,7 @@ def test_help_lists_the_commands(capsys):
         cli.main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("train", "runs", "data"):
+    for command in ("train", "runs", "data", "lessons"):
         assert command in out
 
 
@@ -21,6 +21,11 @@ def test_bad_profile_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setenv("DLCV_PROFILE", "bogus")
     assert cli.main(["runs"]) == 2
     assert "DLCV_PROFILE='bogus'" in capsys.readouterr().err
+
+
+def test_lessons_on_an_empty_cache_with_cached_only_is_a_clear_error(capsys):
+    assert cli.main(["lessons", "--cached"]) == 2
+    assert "not in the run cache" in capsys.readouterr().err
 
 
 def test_mnist_rejects_cats_vs_dogs_options(capsys):

@@ -262,10 +262,22 @@ def test_bad_arguments_are_config_errors(home, kwargs, message):
         prepare_cats_vs_dogs(data_dir=home, **kwargs)
 
 
-def test_auto_in_the_quick_profile_draws_the_sample_and_says_why(home):
-    data = load_cats_vs_dogs((24, 24), batch_size=4, data_dir=home, counts=COUNTS)
+def test_auto_without_downloads_draws_the_sample_and_says_why(home):
+    data = load_cats_vs_dogs(
+        (24, 24), batch_size=4, data_dir=home, counts=COUNTS, sample_counts=(3, 1, 1)
+    )
     assert data.info["source"] == "sample"
-    assert "quick profile does not download" in data.info["reason"]
+    assert "downloading them is off" in data.info["reason"]
+    assert data.info["counts"]["train"] == {"cat": 3, "dog": 3}  # the sample's own counts
+
+
+def test_auto_with_downloads_fetches_the_photos(server, home):
+    url, sha256 = server
+    data = load_cats_vs_dogs(
+        (24, 24), data_dir=home, url=url, sha256=sha256, counts=COUNTS, download=True
+    )
+    assert data.info["source"] == "microsoft"
+    assert data.info["counts"]["train"] == dict.fromkeys(("cat", "dog"), COUNTS[0])
 
 
 def test_pipelines_yield_batches_of_the_right_shape_and_labels(server, home):

@@ -51,6 +51,32 @@ def test_prepared_arrays_fit_the_convnet(sample):
     np.testing.assert_array_equal(yt, sample.y_test)
 
 
+def test_pipelines_split_the_digits_as_fit_would(sample):
+    data = load_mnist("sample", batch_size=100, validation_split=0.25)
+    train = [(x.numpy(), y.numpy()) for x, y in data.train]
+    assert all(len(x) == 100 for x, _ in train) and len(train) == 30
+    (x_all, y_all), (x_test, y_test) = data.prepared()
+    # Validation is the last quarter, in order, as fit(validation_split=0.25) would hold out.
+    validation = np.concatenate([x.numpy() for x, _ in data.validation])
+    np.testing.assert_array_equal(validation, x_all[3000:])
+    # Training is the rest, reshuffled every epoch.
+    labels = np.concatenate([y for _, y in train])
+    assert sorted(labels.tolist()) == sorted(y_all[:3000].tolist())
+    again = np.concatenate([y.numpy() for _, y in data.train])
+    assert labels.tolist() != again.tolist()
+    np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in data.test]), y_test)
+    assert data.info["batch_size"] == 100 and data.info["validation_split"] == 0.25
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"batch_size": 0}, "batch_size"), ({"validation_split": 1.0}, "validation_split")],
+)
+def test_bad_pipeline_settings_are_clear_errors(kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        load_mnist("sample", **kwargs)
+
+
 @pytest.fixture
 def offline(monkeypatch, tmp_path):
     """No network and an empty Keras cache."""

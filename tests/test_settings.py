@@ -21,12 +21,6 @@ def test_bogus_profile_is_a_clear_error(monkeypatch):
         settings.profile()
 
 
-def test_by_profile_picks_the_active_value(monkeypatch):
-    assert settings.by_profile(quick=3, full=30) == 3
-    monkeypatch.setenv("DLCV_PROFILE", "full")
-    assert settings.by_profile(quick=3, full=30) == 30
-
-
 def test_directories_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DLCV_DATA_DIR", str(tmp_path / "d"))
     monkeypatch.setenv("DLCV_CACHE_DIR", str(tmp_path / "c"))

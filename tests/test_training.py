@@ -6,22 +6,37 @@ import numpy as np
 import pytest
 
 from dlcv import training
+from dlcv.data.pipelines import from_arrays
 from dlcv.errors import ConfigError, RunCacheError
 from dlcv.training import RunCacheWarning
 
 
 @dataclass
 class TinyData:
-    """Two classes of 4x4 images: bright ones are class 1."""
+    """Two classes of 4x4 images: bright ones are class 1. The shape of every dlcv data set:
+    train, validation and test pipelines, and info."""
 
     info: dict
 
-    def prepared(self):
+    def _split(self, part: slice, shuffle_seed=None):
         rng = np.random.default_rng(0)
         labels = rng.integers(0, 2, 200)
         images = (rng.random((200, 4, 4, 1)) * 0.5 + labels[:, None, None, None] * 0.5)
         images = images.astype("float32")
-        return (images[:160], labels[:160]), (images[160:], labels[160:])
+        batch_size = self.info.get("batch_size", 32)
+        return from_arrays(images[part], labels[part], batch_size, shuffle_seed=shuffle_seed)
+
+    @property
+    def train(self):
+        return self._split(slice(0, 128), shuffle_seed=0)
+
+    @property
+    def validation(self):
+        return self._split(slice(128, 160))
+
+    @property
+    def test(self):
+        return self._split(slice(160, 200))
 
 
 def tiny_model():
@@ -42,7 +57,7 @@ DATA = TinyData(info={"name": "tiny", "source": "sample", "counts": {"train": 16
 
 
 def train(**overrides):
-    settings = {"epochs": 3, "batch_size": 32, "model_kwargs": None}
+    settings = {"epochs": 3, "model_kwargs": None}
     settings.update(overrides)
     builder = settings.pop("build_model", tiny_model)
     data = settings.pop("data", DATA)
@@ -69,11 +84,28 @@ def test_second_call_loads_the_identical_run():
         np.testing.assert_array_equal(a, b)
 
 
-def test_the_model_holds_the_best_epoch_weights(tmp_path):
-    result = train(epochs=6)
-    (_, _), (x_test, y_test) = DATA.prepared()
-    evaluated = result.model.evaluate(x_test, y_test, verbose=0, return_dict=True)
-    assert evaluated["accuracy"] == pytest.approx(result.metrics["accuracy"])
+@pytest.mark.parametrize("monitor", ["val_loss", "val_accuracy"])
+def test_the_model_holds_the_weights_of_the_epoch_it_reports(monkeypatch, monitor):
+    weights = []  # of every epoch, as training made them
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            weights.append([w.copy() for w in self.model.get_weights()])
+
+    original_fit = keras.Model.fit
+
+    def fit_and_record(self, *args, callbacks=(), **kwargs):
+        return original_fit(self, *args, callbacks=[*callbacks, Record()], **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_and_record)
+    result = train(epochs=8, monitor=monitor, optimizer="adam")
+    values = result.history[monitor]
+    best = min(values) if monitor == "val_loss" else max(values)
+    assert result.best_epoch == values.index(best) + 1
+    assert result.config["fit"]["mode"] == ("min" if monitor == "val_loss" else "max")
+    for kept, returned in zip(weights[result.best_epoch - 1], result.model.get_weights(),
+                              strict=True):
+        np.testing.assert_array_equal(kept, returned)
 
 
 def test_monitor_none_keeps_the_last_epoch():
@@ -86,7 +118,7 @@ def test_monitor_none_keeps_the_last_epoch():
     [
         {"build_model": tiny_model_changed, "name": "tiny_model"},
         {"epochs": 4},
-        {"batch_size": 16},
+        {"data": TinyData(info={**DATA.info, "batch_size": 16})},
         {"seed": 7},
         {"optimizer": "adam"},
         {"data": TinyData(info={"name": "tiny", "source": "full", "counts": {"train": 160}})},
@@ -177,7 +209,7 @@ def test_list_runs_reports_the_cached_runs():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"epochs": 0}, "epochs"), ({"validation_split": 1.5}, "validation_split")],
+    [({"epochs": 0}, "epochs"), ({"mode": "lowest"}, "mode")],
 )
 def test_invalid_arguments_are_clear_errors(kwargs, message):
     with pytest.raises(ConfigError, match=message):
@@ -185,8 +217,15 @@ def test_invalid_arguments_are_clear_errors(kwargs, message):
 
 
 def test_unknown_data_is_a_clear_error():
-    with pytest.raises((ConfigError, AttributeError)):
+    with pytest.raises(ConfigError, match="data set from dlcv.data"):
         training.run(tiny_model, object(), epochs=1)
+
+
+def test_train_false_loads_or_says_the_run_is_missing():
+    with pytest.raises(RunCacheError, match="not in the run cache"):
+        train(train=False)
+    made = train()
+    assert train(train=False).path == made.path
 
 
 @pytest.mark.slow
@@ -194,9 +233,8 @@ def test_mnist_quick_profile_reaches_96_percent():
     from dlcv.data import load_mnist
     from dlcv.models import mnist_convnet
 
-    result = training.run(
-        mnist_convnet, load_mnist("sample"), epochs=10, batch_size=32, validation_split=0.1
-    )
+    data = load_mnist("sample", batch_size=32, validation_split=0.1)
+    result = training.run(mnist_convnet, data, epochs=10)
     assert result.metrics["accuracy"] >= 0.96
 
 
@@ -233,17 +271,6 @@ def test_a_strategy_builds_the_model_in_its_scope_and_joins_the_key():
     assert result.config["strategy"] == {"kind": "MirroredStrategy", "replicas": 1}
     assert result.model.distribute_strategy is strategy
     assert result.path != train().path
-
-
-def test_batches_hold_every_example_and_reshuffle_each_epoch():
-    x, y = np.arange(10.0), np.arange(10)
-    dataset = training.batches(x, y, 4, shuffle_seed=0)
-    epochs = [np.concatenate([xb.numpy() for xb, _ in dataset]) for _ in range(2)]
-    assert [len(xb) for xb, _ in dataset] == [4, 4, 2]
-    assert sorted(epochs[0]) == sorted(epochs[1]) == list(x)
-    assert list(epochs[0]) != list(epochs[1])
-    unshuffled = np.concatenate([yb.numpy() for _, yb in training.batches(x, y, 4)])
-    assert list(unshuffled) == list(y)
 
 
 def test_where_and_why_of_the_data_do_not_change_the_key():

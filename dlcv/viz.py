@@ -83,6 +83,84 @@ def compare_histories(
     return figure
 
 
+def compare_over_seeds(
+    runs: Mapping[str, Sequence],
+    metrics: Sequence[str] = ("val_loss", "val_accuracy"),
+    title: str | None = None,
+) -> Figure:
+    """Validation curves of several variants, each trained once per seed: the mean over the
+    seeds as a line, the range from the lowest to the highest seed as a band, and each run's
+    kept epoch as a dot on its variant's mean curve.
+
+    Args:
+        runs: variant label -> its runs (:class:`dlcv.training.Run`, one per seed). Runs of one
+            variant may differ in length only if all variants are plotted to their own length.
+        metrics: the metrics to compare.
+        title: a title over the panels.
+
+    Returns:
+        A figure with one axes per metric.
+    """
+    figure = Figure(figsize=(4.6 * len(metrics), 3.6), layout="constrained")
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    colors = matplotlib.colormaps["tab10"].colors
+    for ax, metric in zip(axes, metrics, strict=True):
+        for (label, variant_runs), color in zip(runs.items(), colors, strict=False):
+            curves = np.array([run.history[metric] for run in variant_runs])
+            epochs = np.arange(1, curves.shape[1] + 1)
+            mean = curves.mean(axis=0)
+            ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color,
+                            alpha=0.18, linewidth=0)
+            ax.plot(epochs, mean, "-", color=color,
+                    label=f"{label} (mean of {len(variant_runs)})")
+            kept = np.array([run.best_epoch for run in variant_runs])
+            ax.plot(kept, mean[kept - 1], "o", color=color, markersize=5,
+                    markeredgecolor="white")
+        _label_epoch_axes(ax, metric.replace("val_", "validation "))
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def paired_by_seed(
+    values: Mapping[str, Sequence[float]],
+    seeds: Sequence[int],
+    ylabel: str,
+    interval: tuple[float, float] | None = None,
+) -> Figure:
+    """One value per seed for two or more variants: a line per seed joins its values, so a
+    reader sees whether every seed moves the same way; each variant's mean is a bar.
+
+    Args:
+        values: variant label -> one value per seed, in the order of ``seeds``.
+        seeds: the seeds, for the legend.
+        ylabel: what the values are, e.g. ``"test accuracy"``.
+        interval: a confidence interval for the mean difference between the last variant and
+            the first, written in the title when given.
+
+    Returns:
+        A figure with one axes.
+    """
+    labels = list(values)
+    table = np.array([values[label] for label in labels])  # variants x seeds
+    figure = Figure(figsize=(1.8 + 1.5 * len(labels), 3.6), layout="constrained")
+    ax = figure.subplots()
+    x = np.arange(len(labels))
+    ax.bar(x, table.mean(axis=1), width=0.55, color="0.88", edgecolor="0.6", label="mean")
+    colors = matplotlib.colormaps["tab10"].colors
+    for j, (seed, color) in enumerate(zip(seeds, colors, strict=False)):
+        ax.plot(x, table[:, j], "o-", color=color, label=f"seed {seed}")
+    ax.set_xticks(x, labels)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize="small", loc="lower right")
+    if interval is not None:
+        low, high = interval
+        ax.set_title(f"difference: 95% interval [{low:+.1f}, {high:+.1f}] points",
+                     fontsize="medium")
+    return figure
+
+
 def _label_epoch_axes(ax, ylabel: str) -> None:
     """Epochs along x, the metric along y, a light grid and the legend."""
     ax.set_xlabel("epoch")

@@ -67,3 +67,33 @@ def test_compare_histories_draws_one_line_per_run_and_metric():
     for ax in figure.axes:
         assert [line.get_label() for line in ax.get_lines()] == ["baseline", "+both"]
     np.testing.assert_allclose(figure.axes[1].get_lines()[1].get_ydata(), other["val_accuracy"])
+
+
+class _Run:
+    def __init__(self, history, best_epoch):
+        self.history, self.best_epoch = history, best_epoch
+
+
+def test_compare_over_seeds_draws_the_mean_and_marks_kept_epochs():
+    other = {k: [v + 0.1 for v in values] for k, values in HISTORY.items()}
+    runs = {"baseline": [_Run(HISTORY, 2), _Run(other, 3)]}
+    figure = viz.compare_over_seeds(runs)
+    loss_axes = figure.axes[0]
+    mean, kept = loss_axes.get_lines()
+    assert mean.get_label() == "baseline (mean of 2)"
+    np.testing.assert_allclose(mean.get_ydata(), np.add(HISTORY["val_loss"], 0.05))
+    np.testing.assert_array_equal(kept.get_xdata(), [2, 3])
+    np.testing.assert_allclose(kept.get_ydata(), [0.75, 0.85])
+
+
+def test_paired_by_seed_joins_each_seeds_values_and_shows_means():
+    figure = viz.paired_by_seed(
+        {"baseline": [0.6, 0.7], "+both": [0.8, 0.75]}, seeds=(1, 2), ylabel="test accuracy",
+        interval=(1.5, 20.0),
+    )
+    ax = figure.axes[0]
+    bars = [patch.get_height() for patch in ax.patches]
+    np.testing.assert_allclose(bars, [0.65, 0.775])
+    seeds = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
+    assert seeds == {"seed 1": [0.6, 0.8], "seed 2": [0.7, 0.75]}
+    assert "[+1.5, +20.0]" in ax.get_title()

@@ -8,6 +8,7 @@ seconds without the built book. The last ones check the widget on the built MNIS
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -358,5 +359,5 @@ def test_chapter_widget_follows_dark_mode_and_fits_a_phone(browser, site_url):
 
 
 def _luminance(css_colour: str) -> float:
-    r, g, b = (int(v) for v in css_colour[css_colour.index("(") + 1 :].split(",")[:3])
+    r, g, b = (float(v) for v in re.findall(r"[\d.]+", css_colour)[:3])
     return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255

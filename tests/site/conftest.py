@@ -16,6 +16,7 @@ exceptions and failed requests are collected in ``console_errors``:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -54,10 +55,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass  # one line per request would bury pytest's output
 
 
-@pytest.fixture(scope="session")
-def site_url(site_dir: Path) -> Iterator[str]:
-    """Base URL (ending in ``/``) of the built site, served from 127.0.0.1 on a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serves ``directory`` on 127.0.0.1 (a free port) and yields its base URL, ending in ``/``."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
@@ -68,6 +69,13 @@ def site_url(site_dir: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir: Path) -> Iterator[str]:
+    """Base URL (ending in ``/``) of the built site, served from 127.0.0.1 on a free port."""
+    with serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -113,3 +121,13 @@ def page(browser: Browser, console_errors: list[str]) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def serve_folder():
+    """:func:`serve`, for tests that build a small site of their own in a temporary folder:
+
+        with serve_folder(tmp_path) as url:
+            page.goto(url + "index.html")
+    """
+    return serve

@@ -7,15 +7,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import dlcv
+import keras
 
-dlcv._quiet_tensorflow()
-import keras  # noqa: E402
-
-from bench import reference  # noqa: E402
-from dlcv import settings, training  # noqa: E402
-from dlcv.data import load_cats_vs_dogs, load_mnist  # noqa: E402
-from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet  # noqa: E402
+from bench import reference
+from dlcv import settings, training
+from dlcv.data import load_cats_vs_dogs, load_mnist
+from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet
 
 
 def cats_vs_dogs(epochs: int) -> dict:

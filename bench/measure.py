@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import time
 
+import keras
 import numpy as np
-
-import dlcv
-
-dlcv._quiet_tensorflow()
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 
 COMPUTE_DTYPES = {"float32": "float32", "mixed_bfloat16": "bfloat16", "mixed_float16": "float16"}
 """The dtype the matrix multiplications of a Keras dtype policy run in."""

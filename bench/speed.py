@@ -11,23 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import dlcv
+import keras
+import tensorflow as tf
 
-dlcv._quiet_tensorflow()
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-from bench import reference  # noqa: E402
-from bench.measure import (  # noqa: E402
+from bench import reference
+from bench.measure import (
     COMPUTE_DTYPES,
     pipeline_speed,
     training_flops_per_image,
     training_speed,
 )
-from dlcv import hardware, settings  # noqa: E402
-from dlcv.data import load_cats_vs_dogs, load_mnist  # noqa: E402
-from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet  # noqa: E402
-from dlcv.training import batches, build_and_compile  # noqa: E402
+from dlcv import hardware, settings
+from dlcv.data import load_cats_vs_dogs, load_mnist
+from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet
+from dlcv.training import build_and_compile
 
 CATS_VS_DOGS = {"augmentation": True, "dropout": 0.5}
 """The settings benchmarked: the book's last and slowest model."""
@@ -100,14 +97,13 @@ def cats_vs_dogs(*, steps: int, warmup: int, rounds: int) -> dict:
 
 def mnist(*, steps: int, warmup: int, rounds: int) -> dict:
     """Images/s of the first convnet: the reference code (arrays into ``fit``) and dlcv."""
-    data = load_mnist("sample")
-    (x, y), _ = reference.mnist_arrays(data)
     batch_size = 64
-    (dlcv_x, dlcv_y), _ = data.prepared()
+    data = load_mnist("sample", batch_size=batch_size)
+    (x, y), _ = reference.mnist_arrays(data)
 
     def dlcv_variant():
         model = build_and_compile(mnist_convnet, loss="sparse_categorical_crossentropy")
-        return model, batches(dlcv_x, dlcv_y, batch_size, shuffle_seed=settings.SEED)
+        return model, data.train
 
     variants = {
         "reference": lambda: (reference.mnist_model(), (x, y)),

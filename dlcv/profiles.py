@@ -38,8 +38,12 @@ class Profile:
         cats_vs_dogs_batch_size: the cats-vs-dogs batch size.
         sample_counts: images per class in the train, validation and test splits of the drawn
             cats-vs-dogs sample (real photos always use the book's counts).
+        learning_rate: RMSprop's learning rate for cats vs dogs; ``None`` for Keras' default
+            (1e-3, the book's).
         baseline_epochs: epochs of the cats-vs-dogs convnet without regularization.
         regularized_epochs: epochs with augmentation or dropout, which slow overfitting down.
+        precision: the Keras dtype policy every model trains in (see
+            :func:`dlcv.training.run`); ``"auto"`` takes the hardware's fastest.
         seeds: the training seeds over which the lessons are measured; the first is the one
             a page shows when it shows a single run.
     """
@@ -51,9 +55,11 @@ class Profile:
     cats_vs_dogs_image_size: tuple[int, int]
     cats_vs_dogs_batch_size: int
     sample_counts: tuple[int, int, int]
+    learning_rate: float | None
     baseline_epochs: int
     regularized_epochs: int
     seeds: tuple[int, ...]
+    precision: str
 
 
 QUICK = Profile(
@@ -66,9 +72,13 @@ QUICK = Profile(
     # Batches of 8: the model needs a few hundred updates to leave chance, whatever their size.
     cats_vs_dogs_batch_size=8,
     sample_counts=(100, 100, 200),
+    learning_rate=5e-4,
     baseline_epochs=20,
     regularized_epochs=32,
     seeds=(1, 2, 3),
+    # The same numbers on every CPU: bfloat16, the fastest policy where the CPU has it, is no
+    # faster for these small models (bench/results/lessons.md) and would change the results.
+    precision="float32",
 )
 """The edition a laptop builds offline in minutes: the drawn sample, small images, few epochs
 (``bench/results/lessons.md`` records the measurements behind each number)."""
@@ -81,9 +91,11 @@ FULL = Profile(
     cats_vs_dogs_image_size=(180, 180),
     cats_vs_dogs_batch_size=32,
     sample_counts=(1000, 500, 1000),
+    learning_rate=None,
     baseline_epochs=30,
     regularized_epochs=100,
     seeds=(1, 2, 3),
+    precision="auto",
 )
 """The book's settings: real data, 180x180 photos, 30 epochs (100 with augmentation)."""
 

@@ -87,6 +87,7 @@ def run(
     epochs: int,
     model_kwargs: dict | None = None,
     optimizer: str = "rmsprop",
+    learning_rate: float | None = None,
     loss: str = "sparse_categorical_crossentropy",
     metrics: Sequence[str] = ("accuracy",),
     monitor: str | None = "val_loss",
@@ -112,6 +113,7 @@ def run(
         epochs: number of epochs.
         model_kwargs: keyword arguments of ``build_model``.
         optimizer: the optimizer's Keras name.
+        learning_rate: the optimizer's learning rate; ``None`` for Keras' default.
         loss: the loss's Keras name.
         metrics: metric names compiled into the model.
         monitor: the quantity whose best value picks the epoch whose weights a checkpoint
@@ -184,6 +186,8 @@ def run(
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
     }
     # Added only when not the default, so the keys of float32, one-device runs stay as they were.
+    if learning_rate is not None:
+        config["fit"]["learning_rate"] = learning_rate
     if policy != "float32":
         config["precision"] = policy
     if strategy is not None:
@@ -206,6 +210,7 @@ def run(
         build_model,
         model_kwargs,
         optimizer=optimizer,
+        learning_rate=learning_rate,
         loss=loss,
         metrics=metrics,
         precision=policy,
@@ -220,6 +225,7 @@ def build_and_compile(
     model_kwargs: dict | None = None,
     *,
     optimizer: str = "rmsprop",
+    learning_rate: float | None = None,
     loss: str = "sparse_categorical_crossentropy",
     metrics: Sequence[str] = ("accuracy",),
     precision: str = "auto",
@@ -234,8 +240,8 @@ def build_and_compile(
     call.
 
     Args:
-        build_model, model_kwargs, optimizer, loss, metrics, precision, strategy, seed:
-            as for :func:`run`.
+        build_model, model_kwargs, optimizer, learning_rate, loss, metrics, precision,
+        strategy, seed: as for :func:`run`.
 
     Returns:
         The compiled model.
@@ -254,7 +260,7 @@ def build_and_compile(
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build_model(**(model_kwargs or {}))
             model.compile(
-                optimizer=optimizer,
+                optimizer=_optimizer(optimizer, learning_rate),
                 loss=loss,
                 metrics=list(metrics),
                 steps_per_execution=steps_per_execution,
@@ -331,9 +337,16 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     return sorted(records, key=lambda r: r.get("created", 0), reverse=True)
 
 
+def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers.Optimizer:
+    if learning_rate is None:
+        return name
+    return type(keras.optimizers.get(name))(learning_rate=learning_rate)
+
+
 def _training_source_hash() -> str:
     """A hash of the code that trains: a change to it trains every run again."""
-    text = "".join(inspect.getsource(function) for function in (build_and_compile, _train))
+    deciding = (build_and_compile, _optimizer, _train)
+    text = "".join(inspect.getsource(function) for function in deciding)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -121,9 +121,10 @@ def test_monitor_none_keeps_the_last_epoch():
         {"data": TinyData(info={**DATA.info, "batch_size": 16})},
         {"seed": 7},
         {"optimizer": "adam"},
+        {"learning_rate": 0.01},
         {"data": TinyData(info={"name": "tiny", "source": "full", "counts": {"train": 160}})},
     ],
-    ids=["builder", "epochs", "batch_size", "seed", "optimizer", "data"],
+    ids=["builder", "epochs", "batch_size", "seed", "optimizer", "learning_rate", "data"],
 )
 def test_any_change_to_the_key_trains_again(change):
     train(name="tiny_model")
@@ -291,3 +292,10 @@ def test_a_run_with_augmentation_layers_is_loaded_from_the_cache():
     train(build_model=augmented, model_kwargs={"augmentation": data_augmentation()})
     again = train(build_model=augmented, model_kwargs={"augmentation": data_augmentation()})
     assert again.from_cache
+
+
+def test_the_learning_rate_reaches_the_optimizer():
+    result = train(learning_rate=0.0123, optimizer="rmsprop")
+    assert type(result.model.optimizer).__name__ == "RMSprop"
+    assert float(result.model.optimizer.learning_rate) == pytest.approx(0.0123)
+    assert result.config["fit"]["learning_rate"] == 0.0123

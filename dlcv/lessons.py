@@ -4,9 +4,11 @@ A chapter may only teach what its experiment shows on every build. Each lesson h
 over the profile's training seeds (:data:`dlcv.profiles.Profile.seeds`) on the runs the pages
 train, by ``python -m dlcv lessons`` and by a test over the runs the book's build cached:
 
-1. **The baseline learns, then overfits.** The epoch its checkpoint keeps is clearly above chance
-   (test accuracy at least 60%), and by the last epochs it has memorised its training images
-   (training accuracy at least 95%, validation accuracy at least 15 points lower).
+1. **The baseline overfits.** By the last epochs it has memorised its training images, in every
+   seed: training accuracy at least 95%, validation accuracy at least 15 points lower. (How much
+   it learned before, its kept checkpoint's test accuracy, is reported with it but not required
+   to pass a bar: on the quick profile's drawn sample it is close to chance in some seeds, and
+   the chapters say so; ``bench/results/lessons.md`` has the measurements.)
 2. **Augmentation and dropout raise test accuracy**: by at least 5 points on average over the
    seeds, with the 95% confidence interval of the paired difference above zero.
 3. **Augmentation and dropout close the gap**: over the last epochs, the gap between training
@@ -25,7 +27,6 @@ from dataclasses import dataclass
 import numpy as np
 
 LAST_EPOCHS = 3
-MIN_KEPT_TEST_ACCURACY = 0.60
 MIN_FINAL_TRAIN_ACCURACY = 0.95
 MIN_BASELINE_GAP = 0.15
 MIN_MEAN_GAIN = 0.05
@@ -144,9 +145,7 @@ def check(baseline: Sequence, both: Sequence, seeds: Sequence[int]) -> list[Less
         for seed, b in zip(seeds, base, strict=True)
     }
     learns_ok = all(
-        b.test_accuracy >= MIN_KEPT_TEST_ACCURACY
-        and b.final_train_accuracy >= MIN_FINAL_TRAIN_ACCURACY
-        and b.final_gap >= MIN_BASELINE_GAP
+        b.final_train_accuracy >= MIN_FINAL_TRAIN_ACCURACY and b.final_gap >= MIN_BASELINE_GAP
         for b in base
     )
 
@@ -163,12 +162,11 @@ def check(baseline: Sequence, both: Sequence, seeds: Sequence[int]) -> list[Less
 
     return [
         Lesson(
-            "The baseline learns, then overfits",
+            "The baseline overfits",
             ("kept test acc", "final train acc", "final gap"),
             learns,
-            f"every seed: kept test accuracy >= {MIN_KEPT_TEST_ACCURACY:.0%}, final training "
-            f"accuracy >= {MIN_FINAL_TRAIN_ACCURACY:.0%}, final gap >= "
-            f"{100 * MIN_BASELINE_GAP:.0f} points",
+            f"every seed: final training accuracy >= {MIN_FINAL_TRAIN_ACCURACY:.0%} and final "
+            f"gap >= {100 * MIN_BASELINE_GAP:.0f} points (kept test accuracy: reported only)",
             learns_ok,
         ),
         Lesson(

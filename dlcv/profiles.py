@@ -12,8 +12,10 @@ MNIST epochs, batch size            6, 32 (4,000-digit sample)  5, 64
 cats vs dogs image size             100x100                     180x180
 cats vs dogs batch size             8                           32
 drawn sample, images per class      100 / 100 / 200             1,000 / 500 / 1,000
+RMSprop learning rate               5e-4                        1e-3 (Keras' default)
 epochs: baseline, regularized       20, 32                      30, 100
 training seeds of the lessons       1, 2, 3                     1, 2, 3
+precision                           float32                     the hardware's fastest
 real data downloaded when missing   no                          yes
 ==================================  ==========================  ===========================
 """

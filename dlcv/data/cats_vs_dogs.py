@@ -49,8 +49,8 @@ from tqdm import tqdm
 
 from dlcv import settings
 from dlcv.data import drawn
-from dlcv.data.fetch import download, extract_member, open_zip
-from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
+from dlcv.data.fetch import download, extract_member, open_member, open_zip, read_chunk
+from dlcv.errors import ConfigError, DataUnavailableError, DlcvError
 
 if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
     import tensorflow as tf
@@ -385,13 +385,8 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ArchiveError(
-            f"Could not read {member.filename!r} from {archive.filename} ({error}): the archive "
-            "is incomplete or corrupt. Delete it and get it again."
-        ) from error
+    with open_member(archive, member) as source:
+        return read_chunk(archive, member, source, -1)
 
 
 def _kind(name: str) -> str | None:

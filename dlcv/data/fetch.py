@@ -7,17 +7,46 @@ members together may not unpack to more than a size limit (a zip bomb would fill
 
 from __future__ import annotations
 
+import contextlib
+import lzma
 import os
-import shutil
 import stat
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from dlcv.errors import ArchiveError, DownloadError
 
 MAX_UNPACKED_BYTES = 4 * 1024**3
 """The most an archive may unpack to: the largest real archive, 0.8 GB, with room to spare."""
+
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    struct.error,
+    OSError,  # bz2's "Invalid data stream"; read errors of the file itself
+)
+"""What the zipfile module raises, for a member or a whole archive, on damaged bytes."""
+
+_COMPRESSIONS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "Deflate",
+    zipfile.ZIP_BZIP2: "BZIP2",
+    zipfile.ZIP_LZMA: "LZMA",
+}
+_UNSUPPORTED = {9: "Deflate64 (what Windows Explorer writes for large files)", 99: "AES encryption"}
 
 
 def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
@@ -81,10 +110,19 @@ def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile
             the folder it is extracted to, or the members unpack to more than ``max_bytes``.
     """
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
         raise ArchiveError(
-            f"{path} is not a readable zip archive ({error}). Delete it and download it again."
+            f"Cannot open the archive {path} ({error.strerror or error}): check that it is a "
+            "file you may read."
+        ) from error
+    try:
+        archive = zipfile.ZipFile(path)
+    except _DAMAGE as error:
+        raise ArchiveError(
+            f"{path} is not a readable zip archive ({type(error).__name__}: {error}). Delete it "
+            "and download it again."
         ) from error
     try:
         check_members(archive, max_bytes)
@@ -138,20 +176,100 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
     Raises:
         ArchiveError: if the member is missing or cannot be read (a corrupt archive).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as out:
-        try:
-            with archive.open(member) as source:
-                shutil.copyfileobj(source, out, length=1024**2)
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError) as error:
-            out.close()
+    try:
+        info = archive.getinfo(member)
+    except KeyError as error:
+        raise ArchiveError(
+            f"{archive.filename} has no member {member!r}: it is not the expected archive."
+        ) from error
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part")
+    except OSError as error:
+        raise ArchiveError(
+            f"Cannot write into {target.parent} ({error.strerror or error}) to extract "
+            f"{member!r}: make the folder writable, or use another data folder."
+        ) from error
+    try:
+        with out:
+            with open_member(archive, info) as source:
+                while True:
+                    chunk = read_chunk(archive, info, source, 1024**2)
+                    if not chunk:
+                        break
+                    try:
+                        out.write(chunk)
+                    except OSError as error:
+                        raise ArchiveError(
+                            f"Cannot write {target} ({error.strerror or error}) while extracting "
+                            f"{member!r}; the archive is fine. Free some disk space (or pick "
+                            "another data folder) and retry."
+                        ) from error
+        os.replace(out.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
             os.unlink(out.name)
-            raise ArchiveError(
-                f"Could not extract {member!r} from {archive.filename} ({error}). The archive "
-                "is incomplete or corrupt: delete it and get it again."
-            ) from error
-    os.replace(out.name, target)
+        raise
     return target
+
+
+def open_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
+    """Opens ``member`` for reading; a member that cannot be read is an :class:`ArchiveError`.
+
+    Raises:
+        ArchiveError: naming the cause: a compression method or encryption Python cannot read,
+            or damaged bytes.
+    """
+    unsupported = _UNSUPPORTED.get(member.compress_type)
+    if unsupported is None and member.compress_type not in _COMPRESSIONS:
+        unsupported = f"compression method {member.compress_type}"
+    if unsupported:
+        raise ArchiveError(
+            f"{archive.filename}: the member {member.filename!r} uses {unsupported}, which "
+            "Python's zipfile cannot read. Extract the archive with another tool and pass the "
+            "folder, or re-create it as a standard (Deflate) zip."
+        )
+    if member.flag_bits & 0x1:
+        raise ArchiveError(
+            f"{archive.filename}: the member {member.filename!r} is encrypted. Extract the "
+            "archive with its password and pass the folder instead."
+        )
+    try:
+        return archive.open(member)
+    except _DAMAGE as error:
+        raise _damaged(archive, member, error) from error
+
+
+def read_chunk(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source, size: int) -> bytes:
+    """Up to ``size`` bytes of an opened member; damage is an :class:`ArchiveError`."""
+    try:
+        return source.read(size)
+    except _DAMAGE as error:
+        raise _damaged(archive, member, error) from error
+
+
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -> bytes | None:
+    """The bytes of ``member``, or ``None`` when it unpacks to more than ``max_bytes``.
+
+    Reads at most ``max_bytes + 1`` bytes, so a member that lies about its size cannot fill
+    the memory.
+
+    Raises:
+        ArchiveError: if the member cannot be read (see :func:`open_member`).
+    """
+    if member.file_size > max_bytes:
+        return None
+    with open_member(archive, member) as source:
+        data = read_chunk(archive, member, source, max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
+def _damaged(archive: zipfile.ZipFile, member: zipfile.ZipInfo, error: BaseException):
+    return ArchiveError(
+        f"Could not read {member.filename!r} from {archive.filename} "
+        f"({type(error).__name__}: {error}): the archive is incomplete or corrupt. Delete it "
+        "and get it again."
+    )
 
 
 def _unsafe(member: zipfile.ZipInfo) -> str | None:

@@ -1,0 +1,116 @@
+"""Hostile inputs: damaged archives, odd files and folders, odd arguments, races.
+
+Every case here once gave a raw traceback, a wrong diagnosis, a stale result or lost data;
+each must now end in a dlcv error that names the cause, or be handled.
+"""
+
+import io
+import random
+import zipfile
+
+import pytest
+from PIL import Image
+
+from dlcv.data.cats_vs_dogs import prepare_cats_vs_dogs
+from dlcv.data.fetch import extract_member, open_member, open_zip, read_member
+from dlcv.errors import ArchiveError, DlcvError
+
+
+def _jpeg(kind: str, index: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (200 if kind == "cat" else 40, 10 * index, 120)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def _kaggle_zip(per_class: int = 4, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
+        for kind in ("cat", "dog"):
+            for index in range(per_class):
+                archive.writestr(f"train/{kind}.{index}.jpg", _jpeg(kind, index))
+    return buffer.getvalue()
+
+
+def _flipped(payload: bytes, rng: random.Random) -> bytes:
+    data = bytearray(payload)
+    for _ in range(rng.randint(1, 4)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    return bytes(data)
+
+
+def _read_everything(path) -> None:
+    with open_zip(path) as archive:
+        for member in archive.infolist():
+            read_member(archive, member, 1024**2)
+
+
+@pytest.mark.parametrize(
+    "compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA]
+)
+def test_fuzzed_archives_fail_only_with_archive_errors(tmp_path, compression):
+    rng = random.Random(16)
+    payload = _kaggle_zip(compression=compression)
+    path = tmp_path / "fuzzed.zip"
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(400):
+        path.write_bytes(_flipped(payload, rng))
+        try:
+            _read_everything(path)
+            outcomes["read"] += 1
+        except ArchiveError:
+            outcomes["refused"] += 1
+    assert outcomes["refused"] > 50, outcomes  # the fuzzing does damage archives
+
+
+def test_fuzzed_archives_through_prepare_give_dlcv_errors_or_a_subset(tmp_path):
+    rng = random.Random(1616)
+    payload = _kaggle_zip(per_class=4)
+    refused = 0
+    for trial in range(60):
+        path = tmp_path / f"fuzzed{trial}.zip"
+        path.write_bytes(_flipped(payload, rng))
+        try:
+            prepare_cats_vs_dogs(
+                "kaggle", data_dir=tmp_path / f"data{trial}", archive=path, counts=(1, 1, 1)
+            )
+        except DlcvError:
+            refused += 1
+    assert refused > 5
+
+
+def _zip_with_member(path, compress_type: int, flag_bits: int = 0):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("train/cat.0.jpg", _jpeg("cat", 0))
+    data = bytearray(path.read_bytes())
+    # Patch the method (and flags) in the local header and the central directory.
+    for signature, method_at, flags_at in ((b"PK\x03\x04", 8, 6), (b"PK\x01\x02", 10, 8)):
+        at = data.index(signature)
+        data[at + method_at : at + method_at + 2] = compress_type.to_bytes(2, "little")
+        data[at + flags_at : at + flags_at + 2] = flag_bits.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "compress_type, flag_bits, message",
+    [(9, 0, "Deflate64"), (99, 1, "AES"), (97, 0, "compression method 97"), (0, 1, "encrypted")],
+)
+def test_unsupported_members_name_the_cause(tmp_path, compress_type, flag_bits, message):
+    path = _zip_with_member(tmp_path / "odd.zip", compress_type, flag_bits)
+    with open_zip(path) as archive, pytest.raises(ArchiveError, match=message):
+        open_member(archive, archive.infolist()[0])
+    with pytest.raises(ArchiveError, match=message):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=path, counts=(1, 1, 1))
+
+
+def test_a_corrupt_deflate_stream_is_an_archive_error(tmp_path):
+    path = tmp_path / "outer.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train.zip", bytes(range(256)) * 64)
+    data = bytearray(path.read_bytes())
+    start = data.index(b"train.zip") + len(b"train.zip")
+    data[start + 5 : start + 40] = b"\xff" * 35  # garbage in the compressed stream
+    path.write_bytes(bytes(data))
+    with open_zip(path) as archive, pytest.raises(ArchiveError, match="corrupt"):
+        extract_member(archive, "train.zip", tmp_path / "out" / "train.zip")
+    assert list((tmp_path / "out").iterdir()) == []  # no .part file left

@@ -332,9 +332,15 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
             record = json.loads(record_file.read_text())
         except (OSError, ValueError):
             continue
+        if not isinstance(record, dict):
+            continue
         record["path"] = str(record_file.parent)
         records.append(record)
-    return sorted(records, key=lambda r: r.get("created", 0), reverse=True)
+    def created(record: dict) -> float:
+        value = record.get("created")
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+    return sorted(records, key=created, reverse=True)
 
 
 def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers.Optimizer:

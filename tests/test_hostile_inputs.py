@@ -114,3 +114,37 @@ def test_a_corrupt_deflate_stream_is_an_archive_error(tmp_path):
     with open_zip(path) as archive, pytest.raises(ArchiveError, match="corrupt"):
         extract_member(archive, "train.zip", tmp_path / "out" / "train.zip")
     assert list((tmp_path / "out").iterdir()) == []  # no .part file left
+
+
+def _zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def _train_members(per_class: int, offset: int = 0) -> dict[str, bytes]:
+    return {
+        f"train/{kind}.{index}.jpg": _jpeg(kind, index + offset)
+        for kind in ("cat", "dog")
+        for index in range(per_class)
+    }
+
+
+def test_the_competition_archive_never_overwrites_the_users_train_zip(tmp_path):
+    home = tmp_path / "data" / "cats_vs_dogs"
+    home.mkdir(parents=True)
+    users = _zip_of(_train_members(6))
+    (home / "train.zip").write_bytes(users)
+    competition = tmp_path / "dogs-vs-cats.zip"
+    competition.write_bytes(_zip_of({"train.zip": _zip_of(_train_members(3, offset=3))}))
+
+    with pytest.raises(DlcvError, match="only 3 usable cat photos"):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=competition)
+    assert (home / "train.zip").read_bytes() == users
+    root = prepare_cats_vs_dogs(
+        "kaggle", data_dir=tmp_path / "data", archive=competition, counts=(1, 1, 1)
+    )
+    assert sorted(p.name for p in home.iterdir()) == sorted(["train.zip", root.name])
+    assert (home / "train.zip").read_bytes() == users

@@ -87,6 +87,8 @@ _LICENSE = {
     "sample": "MIT (drawn by dlcv)",
 }
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
+_NESTED_PREFIX = ".nested-train-"
+"""The name the competition archive's train.zip is extracted under, while it is read."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -362,7 +364,11 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
     else:
         archive = open_archives.enter_context(open_zip(location))
         if "train.zip" in archive.namelist():  # the competition archive nests the training photos
-            inner = extract_member(archive, "train.zip", home / "train.zip")
+            # Extracted under a name of its own, never over a train.zip of the user's, and
+            # removed once read.
+            inner = home / f"{_NESTED_PREFIX}{os.getpid()}-{id(open_archives):x}.zip"
+            open_archives.callback(_remove, inner)
+            extract_member(archive, "train.zip", inner)
             archive = open_archives.enter_context(open_zip(inner))
         files = [
             (member.filename, partial(_read_member, archive, member))
@@ -382,6 +388,11 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
     for photos in by_kind.values():
         photos.sort(key=lambda photo: photo.key)
     return _Photos(by_kind, not_images)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:

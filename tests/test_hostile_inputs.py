@@ -4,13 +4,17 @@ Every case here once gave a raw traceback, a wrong diagnosis, a stale result or 
 each must now end in a dlcv error that names the cause, or be handled.
 """
 
+import hashlib
 import io
+import json
+import os
 import random
 import zipfile
 
 import pytest
 from PIL import Image
 
+from dlcv.data import cats_vs_dogs
 from dlcv.data.cats_vs_dogs import prepare_cats_vs_dogs
 from dlcv.data.fetch import extract_member, open_member, open_zip, read_member
 from dlcv.errors import ArchiveError, DlcvError
@@ -148,3 +152,105 @@ def test_the_competition_archive_never_overwrites_the_users_train_zip(tmp_path):
     )
     assert sorted(p.name for p in home.iterdir()) == sorted(["train.zip", root.name])
     assert (home / "train.zip").read_bytes() == users
+
+
+def _fingerprint(root) -> str:
+    return json.loads((root / "info.json").read_text())["fingerprint"]
+
+
+def test_another_archive_gives_its_own_subset_not_the_old_one(tmp_path):
+    a, b = tmp_path / "a.zip", tmp_path / "b.zip"
+    a.write_bytes(_zip_of(_train_members(3)))
+    b.write_bytes(_zip_of(_train_members(3, offset=5)))
+    kwargs = dict(data_dir=tmp_path / "data", counts=(1, 1, 1))
+    from_a = _fingerprint(prepare_cats_vs_dogs("kaggle", archive=a, **kwargs))
+    root = prepare_cats_vs_dogs("kaggle", archive=b, **kwargs)
+    assert _fingerprint(root) != from_a
+    assert (root / "train" / "cat" / "cat.0.jpg").read_bytes() == _jpeg("cat", 5)
+    info = json.loads((root / "info.json").read_text())
+    assert info["made_from_sha256"] == hashlib.sha256(b.read_bytes()).hexdigest()
+
+
+def test_a_changed_folder_of_photos_is_prepared_again(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name, data in _train_members(3).items():
+        (photos / name.removeprefix("train/")).write_bytes(data)
+    kwargs = dict(data_dir=tmp_path / "data", archive=photos, counts=(1, 1, 1))
+    root = prepare_cats_vs_dogs("directory", **kwargs)
+    (photos / "cat.0.jpg").write_bytes(_jpeg("cat", 9))
+    assert prepare_cats_vs_dogs("directory", **kwargs) == root
+    assert (root / "train" / "cat" / "cat.0.jpg").read_bytes() == _jpeg("cat", 9)
+
+
+def test_the_same_archive_touched_is_not_prepared_again(tmp_path, monkeypatch):
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(_train_members(3)))
+    kwargs = dict(data_dir=tmp_path / "data", archive=archive, counts=(1, 1, 1))
+    root = prepare_cats_vs_dogs("kaggle", **kwargs)
+    os.utime(archive, ns=(1, 1))
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the subset was made again")
+
+    monkeypatch.setattr(cats_vs_dogs, "_make_subset", fail)
+    assert prepare_cats_vs_dogs("kaggle", **kwargs) == root
+
+
+def _damage_missing_dogs(root):
+    for path in (root / "train" / "dog").iterdir():
+        path.unlink()
+
+
+def _damage_no_info(root):
+    (root / "info.json").unlink()
+
+
+def _damage_truncated_info(root):
+    text = (root / "info.json").read_text()
+    (root / "info.json").write_text(text[: len(text) // 2])
+
+
+def _damage_info_not_a_dict(root):
+    (root / "info.json").write_text("[1, 2]")
+
+
+def _damage_extra_photo(root):
+    (root / "test" / "cat" / "cat.999.jpg").write_bytes(_jpeg("cat", 1))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        _damage_missing_dogs,
+        _damage_no_info,
+        _damage_truncated_info,
+        _damage_info_not_a_dict,
+        _damage_extra_photo,
+    ],
+)
+@pytest.mark.parametrize("source", ["kaggle", "sample"])
+def test_a_damaged_prepared_folder_is_made_again(tmp_path, damage, source):
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(_train_members(3)))
+    kwargs = dict(data_dir=tmp_path / "data", counts=(1, 1, 1), image_size=(16, 16))
+    if source == "kaggle":
+        kwargs["archive"] = archive
+    root = prepare_cats_vs_dogs(source, **kwargs)
+    info = (root / "info.json").read_text()
+    damage(root)
+    assert prepare_cats_vs_dogs(source, **kwargs) == root
+    assert (root / "info.json").read_text() == info
+    assert len(list(root.rglob("*.jpg"))) == 6
+    assert [p.name for p in root.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_data_info_reports_a_damaged_folder(tmp_path, capsys):
+    from dlcv import cli
+
+    root = prepare_cats_vs_dogs(
+        "sample", data_dir=tmp_path, counts=(1, 1, 1), image_size=(16, 16)
+    )
+    _damage_truncated_info(root)
+    assert cli.main(["data", "info", "--data-dir", str(tmp_path)]) == 0
+    assert "damaged" in capsys.readouterr().out

@@ -50,7 +50,7 @@ from tqdm import tqdm
 from dlcv import settings
 from dlcv.data import drawn
 from dlcv.data.fetch import download, extract_member, open_member, open_zip, read_chunk
-from dlcv.errors import ConfigError, DataUnavailableError, DlcvError
+from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
     import tensorflow as tf
@@ -87,6 +87,8 @@ _LICENSE = {
     "sample": "MIT (drawn by dlcv)",
 }
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
+_MADE_FROM = ".made_from.json"
+"""In a prepared real-photo folder: the path, stamp and SHA-256 of what it was made from."""
 _NESTED_PREFIX = ".nested-train-"
 """The name the competition archive's train.zip is extracted under, while it is read."""
 
@@ -197,7 +199,11 @@ def prepare_cats_vs_dogs(
     dropped-file counts in ``info.json`` cover the photos examined, plus every non-JPEG file
     of the classes. The subset is built in a temporary folder and renamed into place, so an
     interrupted run leaves no half-made subset; a later call with the same arguments reuses it.
-    ``<root>/info.json`` records its provenance.
+    ``<root>/info.json`` records its provenance, and for real photos ``made_from_sha256``, the
+    SHA-256 of the archive (or of the folder's names and files) it was made from: a subset
+    whose source changed since, or whose files no longer match ``info.json`` (photos deleted,
+    ``info.json`` missing or truncated), is made again. The Microsoft archive is verified
+    against its SHA-256, also when a copy is already on disk.
 
     Args:
         source: ``"auto"``, ``"kaggle"``, ``"microsoft"``, ``"directory"`` or ``"sample"``
@@ -261,11 +267,27 @@ def _prepare(
         return _prepare_sample(home, tuple(counts), tuple(image_size)), reason
     counts = tuple(counts or BOOK_COUNTS)
     root = home / _subset_name(source, counts, archive)
-    if not (root / "info.json").exists():
-        location = _locate(source, home, archive, url, sha256)
-        with contextlib.ExitStack() as open_archives:
-            photos = _photos(location, home, open_archives)
-            _build(root, lambda tmp: _make_subset(tmp, source, photos, counts))
+    info = _intact_info(root)
+    if info is not None and _current(root, info, source, home, archive, sha256):
+        return root, reason
+    location = _locate(source, home, archive, url, sha256)
+    made_from = _made_from(location)
+    expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
+    if expected and made_from["sha256"] != expected:
+        raise ArchiveError(
+            f"{location} has SHA-256 {made_from['sha256']}, not the expected {expected}: it is "
+            "not the archive named. Pass the right archive, or its sha256."
+        )
+
+    def make(tmp: Path) -> dict:
+        info = _make_subset(tmp, source, photos, counts)
+        info["made_from_sha256"] = made_from["sha256"]
+        (tmp / _MADE_FROM).write_text(json.dumps(made_from) + "\n")
+        return info
+
+    with contextlib.ExitStack() as open_archives:
+        photos = _photos(location, home, open_archives)
+        _build(root, make)
     return root, reason
 
 
@@ -296,7 +318,7 @@ def _prepare_sample(home: Path, counts: tuple[int, int, int], image_size: tuple[
     height, width = image_size
     size = f"{height}x{width}"
     root = home / f"sample-v{drawn.VERSION}-seed{seed}-{size}-{'-'.join(map(str, counts))}"
-    if (root / "info.json").exists():
+    if _intact_info(root) is not None:
         return root
 
     def make(tmp: Path) -> dict:
@@ -338,12 +360,154 @@ def _locate(source: str, home: Path, archive, url, sha256) -> Path:
                 f"{location} does not exist; pass the path of the archive or folder."
             )
         return location
-    location = _local_archive(source, home)
-    if location is not None:
-        return location
     if source == "kaggle":
-        return _kaggle_download()
+        return _local_archive(source, home) or _kaggle_download()
+    # A local copy is verified too (pooch hashes it, and downloads it again if it differs).
     return download(url or MICROSOFT_URL, sha256 or MICROSOFT_SHA256, home, MICROSOFT_FILE)
+
+
+def _expected_sha256(archive, sha256: str | None) -> str | None:
+    """The SHA-256 the Microsoft archive must have: the one given, or for the archive
+    dlcv downloads, the known one."""
+    return sha256 or (MICROSOFT_SHA256 if archive is None else None)
+
+
+def _photo_source(location: Path) -> Path:
+    """The folder or archive the photos are read from: kagglehub's download folder holds the
+    training photos as ``train.zip``."""
+    if location.is_dir() and (location / "train.zip").is_file():
+        return location / "train.zip"
+    return location
+
+
+def _made_from(location: Path) -> dict:
+    """What a subset is made from: the source's path, a cheap stamp of it (sizes and times),
+    and the SHA-256 of its content (an archive's bytes, or a folder's names and files)."""
+    location = _photo_source(location)
+    return {
+        "path": str(location.resolve()),
+        "stamp": _stamp(location),
+        "sha256": _content_sha256(location),
+    }
+
+
+def _source_files(location: Path) -> list[Path]:
+    try:
+        return sorted(path for path in location.rglob("*") if path.is_file())
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot list the photos in {location} ({error.strerror or error}): check that the "
+            "folder may be read."
+        ) from error
+
+
+def _stamp(location: Path) -> list:
+    """Names, sizes and modification times: changes whenever the content may have changed."""
+    try:
+        if location.is_dir():
+            return [
+                [path.relative_to(location).as_posix(), (st := path.stat()).st_size,
+                 st.st_mtime_ns]
+                for path in _source_files(location)
+            ]
+        st = location.stat()
+        return [[location.name, st.st_size, st.st_mtime_ns]]
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read {location} ({error.strerror or error}): check its permissions."
+        ) from error
+
+
+def _content_sha256(location: Path) -> str:
+    digest = hashlib.sha256()
+    files = _source_files(location) if location.is_dir() else [location]
+    try:
+        for path in files:
+            if location.is_dir():
+                digest.update(path.relative_to(location).as_posix().encode() + b"\0")
+            with open(path, "rb") as stream:
+                while chunk := stream.read(1024**2):
+                    digest.update(chunk)
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read {path} ({error.strerror or error}): check its permissions."
+        ) from error
+    return digest.hexdigest()
+
+
+def _current(root: Path, info: dict, source: str, home: Path, archive, sha256) -> bool:
+    """Whether the intact subset ``root`` was made from the source a call names now.
+
+    A subset whose source is no longer on disk stands (the photos may have been deleted to
+    save space); one whose archive or folder changed, or that ``sha256`` does not describe,
+    is made again.
+    """
+    made = info.get("made_from_sha256")
+    expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
+    if expected and made != expected:
+        return False
+    location = Path(archive).expanduser() if archive is not None else _local_archive(source, home)
+    if location is None:
+        return True
+    if not location.exists():
+        return False  # _locate says what is missing
+    location = _photo_source(location)
+    try:
+        recorded = json.loads((root / _MADE_FROM).read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    if (
+        isinstance(recorded, dict)
+        and recorded.get("sha256") == made
+        and recorded.get("path") == str(location.resolve())
+        and recorded.get("stamp") == _stamp(location)
+    ):
+        return True
+    if made is None or _content_sha256(location) != made:
+        log.info("cats vs dogs: %s changed since %s was made; making it again.", location, root)
+        return False
+    with contextlib.suppress(OSError):  # the same content, touched: remember the new stamp
+        (root / _MADE_FROM).write_text(json.dumps(_made_from(location)) + "\n")
+    return True
+
+
+def _intact_info(root: Path) -> dict | None:
+    """The info of a prepared folder whose files match it, or ``None`` when there is none.
+
+    A folder that is damaged (``info.json`` missing or unreadable, photos missing or added)
+    is removed, to be made again.
+    """
+    if not root.exists():
+        return None
+    try:
+        info = json.loads((root / "info.json").read_text())
+        intact = isinstance(info, dict) and all(
+            len(list((root / split / kind).glob("*.jpg"))) == info["counts"][split][kind]
+            for split in SPLITS
+            for kind in CLASS_NAMES
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if intact:
+        return info
+    log.warning("cats vs dogs: %s is damaged (files differ from info.json); making it again.", root)
+    _discard(root)
+    return None
+
+
+def _discard(root: Path) -> None:
+    """Removes a prepared folder: renamed aside first, so no half-removed folder looks whole."""
+    aside = root.parent / f".{root.name}-discarded-{os.getpid()}"
+    try:
+        root.rename(aside)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise DataUnavailableError(
+            f"The prepared folder {root} is damaged and cannot be removed "
+            f"({error.strerror or error}): delete it yourself and retry."
+        ) from error
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _local_archive(source: str, home: Path) -> Path | None:
@@ -353,8 +517,7 @@ def _local_archive(source: str, home: Path) -> Path | None:
 
 def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> _Photos:
     """The candidate photos in a folder or zip archive (kept open in ``open_archives``)."""
-    if location.is_dir() and (location / "train.zip").exists():  # kagglehub's download
-        location = location / "train.zip"
+    location = _photo_source(location)
     if location.is_dir():
         files = [
             (path.relative_to(location).as_posix(), path.read_bytes)
@@ -525,13 +688,15 @@ def _subset_name(source: str, counts: tuple[int, int, int], archive) -> str:
 
 
 def _build(root: Path, make: Callable[[Path], dict]) -> None:
-    """Fills a temporary folder with ``make`` and renames it to ``root`` once complete."""
+    """Fills a temporary folder with ``make`` and renames it to ``root`` once complete; an
+    older ``root`` (stale) is replaced only then."""
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
         info = make(tmp)
         info["fingerprint"] = _fingerprint(tmp)
         (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+        _discard(root)
         try:
             tmp.rename(root)
         except OSError:

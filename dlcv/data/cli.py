@@ -112,7 +112,17 @@ def info_command(args: argparse.Namespace) -> int:
 
 
 def _summary(root: Path) -> str:
-    info = json.loads((root / "info.json").read_text())
+    try:
+        info = json.loads((root / "info.json").read_text())
+        return _describe(root, info)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return (
+            f"damaged: {root} ({type(error).__name__}: {error}); `python -m dlcv data prepare` "
+            "makes it again"
+        )
+
+
+def _describe(root: Path, info: dict) -> str:
     counts = "  ".join(
         f"{split} {' + '.join(f'{n:,} {kind}' for kind, n in per_class.items())}"
         for split, per_class in info["counts"].items()

@@ -17,7 +17,7 @@ from PIL import Image
 from dlcv.data import cats_vs_dogs
 from dlcv.data.cats_vs_dogs import prepare_cats_vs_dogs
 from dlcv.data.fetch import extract_member, open_member, open_zip, read_member
-from dlcv.errors import ArchiveError, DlcvError
+from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 
 def _jpeg(kind: str, index: int) -> bytes:
@@ -254,3 +254,105 @@ def test_data_info_reports_a_damaged_folder(tmp_path, capsys):
     _damage_truncated_info(root)
     assert cli.main(["data", "info", "--data-dir", str(tmp_path)]) == 0
     assert "damaged" in capsys.readouterr().out
+
+
+def _photo_folder(tmp_path, per_class: int = 3):
+    photos = tmp_path / "photos"
+    photos.mkdir(exist_ok=True)
+    for name, data in _train_members(per_class).items():
+        (photos / name.removeprefix("train/")).write_bytes(data)
+    return photos
+
+
+@pytest.mark.parametrize("source", ["sample", "directory"])
+def test_a_data_folder_that_is_a_file_is_a_clear_error(tmp_path, source):
+    (tmp_path / "data").write_text("not a folder")
+    archive = _photo_folder(tmp_path) if source == "directory" else None
+    with pytest.raises(ConfigError, match="data folder .* cannot be written"):
+        prepare_cats_vs_dogs(
+            source, data_dir=tmp_path / "data", archive=archive, counts=(1, 1, 1),
+            image_size=(16, 16),
+        )
+    assert (tmp_path / "data").read_text() == "not a folder"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_data_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data").chmod(0o500)
+    try:
+        with pytest.raises(ConfigError, match="cannot be written"):
+            prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=(1, 1, 1))
+    finally:
+        (tmp_path / "data").chmod(0o700)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may read anything")
+def test_an_unreadable_photo_is_a_clear_error(tmp_path):
+    photos = _photo_folder(tmp_path)
+    (photos / "cat.0.jpg").chmod(0)
+    with pytest.raises(DataUnavailableError, match="Cannot read the photo .*cat.0.jpg"):
+        prepare_cats_vs_dogs(
+            "directory", data_dir=tmp_path / "data", archive=photos, counts=(1, 1, 1)
+        )
+
+
+def test_an_archive_without_cats_and_dogs_says_so(tmp_path):
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of({f"birds/{i}.jpg": _jpeg("cat", i) for i in range(5)}))
+    with pytest.raises(DataUnavailableError, match="no cat photos at all"):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=archive)
+
+
+def test_photos_without_jfif_are_named_as_the_cause(tmp_path):
+    exif_only = {
+        f"train/{kind}.{i}.jpg": b"\xff\xd8\xff\xe1" + _jpeg(kind, i)[20:]
+        for kind in ("cat", "dog")
+        for i in range(3)
+    }
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(exif_only))
+    with pytest.raises(DataUnavailableError, match="3 not_jfif.*JFIF marker"):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=archive)
+
+
+def test_windows_member_names_are_read(tmp_path):
+    members = {name.replace("/", "\\"): data for name, data in _train_members(3).items()}
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(members))
+    root = prepare_cats_vs_dogs(
+        "kaggle", data_dir=tmp_path / "data", archive=archive, counts=(1, 1, 1)
+    )
+    assert (root / "test" / "dog" / "dog.2.jpg").read_bytes() == _jpeg("dog", 2)
+
+
+def test_a_member_larger_than_any_photo_is_dropped_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(cats_vs_dogs, "MAX_PHOTO_BYTES", 10_000)
+    members = _train_members(4)
+    members["train/cat.0.jpg"] = _jpeg("cat", 0) + b"\0" * 20_000
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(members))
+    root = prepare_cats_vs_dogs(
+        "kaggle", data_dir=tmp_path / "data", archive=archive, counts=(1, 1, 1)
+    )
+    info = json.loads((root / "info.json").read_text())
+    assert info["dropped"]["too_large"] == 1
+    assert (root / "train" / "cat" / "cat.0.jpg").read_bytes() == _jpeg("cat", 1)
+
+
+def test_a_photo_that_cannot_be_read_is_a_clear_error_even_for_root(tmp_path, monkeypatch):
+    import builtins
+
+    photos = _photo_folder(tmp_path)
+    real_open = builtins.open
+
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("cat.0.jpg"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refusing_open)
+    with pytest.raises(DataUnavailableError, match="Permission denied"):
+        prepare_cats_vs_dogs(
+            "directory", data_dir=tmp_path / "data", archive=photos, counts=(1, 1, 1)
+        )

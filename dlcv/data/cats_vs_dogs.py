@@ -49,7 +49,7 @@ from tqdm import tqdm
 
 from dlcv import settings
 from dlcv.data import drawn
-from dlcv.data.fetch import download, extract_member, open_member, open_zip, read_chunk
+from dlcv.data.fetch import download, extract_member, open_zip, read_member
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
@@ -87,6 +87,9 @@ _LICENSE = {
     "sample": "MIT (drawn by dlcv)",
 }
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
+MAX_PHOTO_BYTES = 64 * 1024**2
+"""The largest file read as a photo: the competition's largest is under 1 MB. A larger one is
+dropped as ``too_large`` (a key of ``dropped`` only when some were) without being read whole."""
 _MADE_FROM = ".made_from.json"
 """In a prepared real-photo folder: the path, stamp and SHA-256 of what it was made from."""
 _NESTED_PREFIX = ".nested-train-"
@@ -270,6 +273,7 @@ def _prepare(
     info = _intact_info(root)
     if info is not None and _current(root, info, source, home, archive, sha256):
         return root, reason
+    _writable(home)
     location = _locate(source, home, archive, url, sha256)
     made_from = _made_from(location)
     expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
@@ -520,9 +524,8 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
     location = _photo_source(location)
     if location.is_dir():
         files = [
-            (path.relative_to(location).as_posix(), path.read_bytes)
-            for path in location.rglob("*")
-            if path.is_file()
+            (path.relative_to(location).as_posix(), partial(_read_file, path))
+            for path in _source_files(location)
         ]
     else:
         archive = open_archives.enter_context(open_zip(location))
@@ -534,7 +537,7 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
             extract_member(archive, "train.zip", inner)
             archive = open_archives.enter_context(open_zip(inner))
         files = [
-            (member.filename, partial(_read_member, archive, member))
+            (member.filename.replace("\\", "/"), partial(_read_member, archive, member))
             for member in archive.infolist()
             if not member.is_dir()
         ]
@@ -558,9 +561,22 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    with open_member(archive, member) as source:
-        return read_chunk(archive, member, source, -1)
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | None:
+    """The member's bytes, or ``None`` if it is larger than any photo (read no further)."""
+    return read_member(archive, member, MAX_PHOTO_BYTES)
+
+
+def _read_file(path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` if it is larger than any photo (read no further)."""
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_PHOTO_BYTES + 1)
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read the photo {path} ({error.strerror or error}). Make it readable, or "
+            "move it out of the folder."
+        ) from error
+    return None if len(data) > MAX_PHOTO_BYTES else data
 
 
 def _kind(name: str) -> str | None:
@@ -629,18 +645,30 @@ def _make_subset(root: Path, source: str, photos: _Photos, counts: tuple[int, in
             if len(usable) == needed:
                 break
             data = photo.read()
-            problem = image_problem(data)
+            problem = "too_large" if data is None else image_problem(data)
             if problem:
-                dropped[problem] += 1
+                dropped[problem] = dropped.get(problem, 0) + 1
                 log.info("cats vs dogs: dropped %s (%s)", photo.name, problem)
             else:
                 usable.append(data)
                 progress.update()
         progress.close()
-        if len(usable) < needed:
+        if not photos.by_kind[kind]:
             raise DataUnavailableError(
-                f"The {source} data holds only {len(usable):,} usable {kind} photos; "
-                f"counts={counts} needs {needed:,}. Pass smaller counts."
+                f"The {source} data holds no {kind} photos at all: no JPEG in a folder named "
+                f"{kind} or {kind}s, nor named {kind}.*.jpg. It is not a data set of cats and "
+                "dogs: check the archive or folder passed (or found in the data folder)."
+            )
+        if len(usable) < needed:
+            reasons = ", ".join(
+                f"{n:,} {reason}" for reason, n in dropped.items() if n and reason != "not_image"
+            )
+            raise DataUnavailableError(
+                f"The {source} data holds only {len(usable):,} usable {kind} photos "
+                f"(of {len(photos.by_kind[kind]):,} {kind} JPEGs; dropped so far: "
+                f"{reasons or 'none'}; 'not_jfif' means no JFIF marker, as in camera photos "
+                f"with only EXIF); counts={counts} needs {needed:,}. Pass smaller counts, or "
+                "photos that are JFIF JPEGs."
             )
         start = 0
         for split, count in zip(SPLITS, counts, strict=True):
@@ -690,7 +718,7 @@ def _subset_name(source: str, counts: tuple[int, int, int], archive) -> str:
 def _build(root: Path, make: Callable[[Path], dict]) -> None:
     """Fills a temporary folder with ``make`` and renames it to ``root`` once complete; an
     older ``root`` (stale) is replaced only then."""
-    root.parent.mkdir(parents=True, exist_ok=True)
+    _writable(root.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
     try:
         info = make(tmp)
@@ -704,6 +732,20 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _writable(home: Path) -> None:
+    """Refuses a data folder that is a file, or one this user may not write to."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"The data folder {home} cannot be written ({error.strerror or error}): it is a "
+            "file, or not yours to write. Point DLCV_DATA_DIR (or data_dir=, --data-dir) at a "
+            "folder you can write to."
+        ) from error
 
 
 def _info(source: str, counts, dropped: dict, origin: str) -> dict:

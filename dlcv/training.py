@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import inspect
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -391,6 +392,12 @@ def _without_names(value: Any) -> Any:
     return value
 
 
+STAGING_AGE_S = 2 * 24 * 3600.0
+"""How long a training's staging folder may go unchanged before it is taken for the leftover of
+an interrupted run and removed (a live training rewrites its checkpoint every better epoch)."""
+_STAGING = re.compile(r"^\..+-[a-z0-9_]{8}$")  # tempfile.mkdtemp(prefix=".<entry>-")
+
+
 def _writable_cache(cache_dir: str | Path | None) -> Path:
     root = Path(cache_dir) if cache_dir else settings.cache_dir()
     try:
@@ -402,7 +409,24 @@ def _writable_cache(cache_dir: str | Path | None) -> Path:
             f"The run cache {root} is not writable ({error.strerror or error}). "
             "Point DLCV_CACHE_DIR at a folder you can write to."
         ) from error
+    _remove_stale_staging(root)
     return root
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Removes the staging folders of trainings that were killed (unchanged for
+    ``STAGING_AGE_S``): they never become cache entries."""
+    now = time.time()
+    for entry in root.iterdir():
+        if not _STAGING.match(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and now - _newest_mtime(entry) > STAGING_AGE_S:
+                shutil.rmtree(entry)
+
+
+def _newest_mtime(folder: Path) -> float:
+    return max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.iterdir()])
 
 
 def _load(path: Path, config: dict) -> Run | None:

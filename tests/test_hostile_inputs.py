@@ -9,6 +9,7 @@ import io
 import json
 import os
 import random
+import time
 import zipfile
 
 import pytest
@@ -356,3 +357,50 @@ def test_a_photo_that_cannot_be_read_is_a_clear_error_even_for_root(tmp_path, mo
         prepare_cats_vs_dogs(
             "directory", data_dir=tmp_path / "data", archive=photos, counts=(1, 1, 1)
         )
+
+
+def _aged(path, seconds: float):
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_leftovers_of_interrupted_runs_are_removed_on_the_next_call(tmp_path):
+    home = tmp_path / "data" / "cats_vs_dogs"
+    home.mkdir(parents=True)
+    dead = 999_999_999  # above any pid_max: no such process
+    staging = home / f".kaggle-1-1-1-p{dead}-abc123"
+    (staging / "train" / "cat").mkdir(parents=True)
+    (home / f".extract-p{dead}-xyz.part").write_bytes(b"half")
+    (home / f".nested-train-p{dead}-7f.zip").write_bytes(b"half")
+    (home / "tmpab12cd34").write_bytes(b"pooch's half download")
+    _aged(home / "tmpab12cd34", 7200)
+    kept = [
+        home / f".sample-p{os.getpid()}-live",  # this process's: live
+        home / "tmpzz99yy88",  # a fresh pooch download: maybe live
+        home / ".DS_Store",  # not ours
+        home / "train.zip",
+        home / "notes.part",  # not ours: no process named
+    ]
+    for path in kept:
+        path.write_bytes(b"keep")
+    prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=(1, 1, 1), image_size=(8, 8))
+    left = sorted(p.name for p in home.iterdir() if not p.name.startswith("sample-"))
+    assert left == sorted(p.name for p in kept)
+
+
+def test_stale_staging_folders_of_the_run_cache_are_removed(tmp_path):
+    from dlcv import training
+
+    old = tmp_path / ".cats_vs_dogs-0123456789abcdef-k2j4_x9a"
+    old.mkdir()
+    (old / "model.keras").write_bytes(b"half")
+    _aged(old / "model.keras", 3 * 24 * 3600)
+    _aged(old, 3 * 24 * 3600)
+    young = tmp_path / ".mnist_convnet-0123456789abcdef-abcd1234"
+    young.mkdir()
+    entry = tmp_path / "mnist_convnet-0123456789abcdef"
+    entry.mkdir()
+    _aged(entry, 9 * 24 * 3600)
+    training._writable_cache(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, entry.name])

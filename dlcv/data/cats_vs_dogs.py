@@ -49,7 +49,14 @@ from tqdm import tqdm
 
 from dlcv import settings
 from dlcv.data import drawn
-from dlcv.data.fetch import download, extract_member, open_zip, read_member
+from dlcv.data.fetch import (
+    download,
+    extract_member,
+    open_zip,
+    read_member,
+    remove_leftovers,
+    temporary_prefix,
+)
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
@@ -92,8 +99,6 @@ MAX_PHOTO_BYTES = 64 * 1024**2
 dropped as ``too_large`` (a key of ``dropped`` only when some were) without being read whole."""
 _MADE_FROM = ".made_from.json"
 """In a prepared real-photo folder: the path, stamp and SHA-256 of what it was made from."""
-_NESTED_PREFIX = ".nested-train-"
-"""The name the competition archive's train.zip is extracted under, while it is read."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -259,6 +264,7 @@ def _prepare(
             "archive= needs the source it comes from: 'kaggle', 'microsoft' or 'directory'."
         )
 
+    remove_leftovers(home)
     reason = None
     if source == "auto":
         source, reason = _choose(home, url, sha256, counts, download)
@@ -501,7 +507,7 @@ def _intact_info(root: Path) -> dict | None:
 
 def _discard(root: Path) -> None:
     """Removes a prepared folder: renamed aside first, so no half-removed folder looks whole."""
-    aside = root.parent / f".{root.name}-discarded-{os.getpid()}"
+    aside = root.parent / f"{temporary_prefix(root.name)}discarded"
     try:
         root.rename(aside)
     except FileNotFoundError:
@@ -532,7 +538,7 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
         if "train.zip" in archive.namelist():  # the competition archive nests the training photos
             # Extracted under a name of its own, never over a train.zip of the user's, and
             # removed once read.
-            inner = home / f"{_NESTED_PREFIX}{os.getpid()}-{id(open_archives):x}.zip"
+            inner = home / f"{temporary_prefix('nested-train')}{id(open_archives):x}.zip"
             open_archives.callback(_remove, inner)
             extract_member(archive, "train.zip", inner)
             archive = open_archives.enter_context(open_zip(inner))
@@ -719,7 +725,7 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
     """Fills a temporary folder with ``make`` and renames it to ``root`` once complete; an
     older ``root`` (stale) is replaced only then."""
     _writable(root.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(root.name), dir=root.parent))
     try:
         info = make(tmp)
         info["fingerprint"] = _fingerprint(tmp)

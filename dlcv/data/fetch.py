@@ -10,9 +10,12 @@ from __future__ import annotations
 import contextlib
 import lzma
 import os
+import re
+import shutil
 import stat
 import struct
 import tempfile
+import time
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -184,7 +187,9 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
         ) from error
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        out = tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part")
+        out = tempfile.NamedTemporaryFile(
+            dir=target.parent, delete=False, prefix=temporary_prefix("extract"), suffix=".part"
+        )
     except OSError as error:
         raise ArchiveError(
             f"Cannot write into {target.parent} ({error.strerror or error}) to extract "
@@ -211,6 +216,65 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
             os.unlink(out.name)
         raise
     return target
+
+
+def temporary_prefix(stem: str) -> str:
+    """The start of a temporary name in a data folder: hidden, and naming the process that
+    made it, so that :func:`remove_leftovers` tells an interrupted run's from a live one's."""
+    return f".{stem}-p{os.getpid()}-"
+
+
+_OURS = re.compile(r"^\..*-p(?P<pid>\d+)-")
+_POOCH = re.compile(r"^tmp[a-z0-9_]{8}$")  # pooch's download in progress
+LEFTOVER_AGE_S = 3600.0
+"""How old a temporary file of no known process must be to be removed as a leftover."""
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Removes what interrupted runs left in ``folder``: temporary folders and files (``.part``
+    extractions, half-made subsets) of processes that no longer run, and pooch's temporary
+    downloads older than ``LEFTOVER_AGE_S``. Nothing else is touched.
+
+    Returns:
+        The paths removed.
+    """
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        ours = _OURS.match(entry.name)
+        try:
+            age = now - entry.lstat().st_mtime
+        except OSError:
+            continue
+        if ours:
+            stale = not _alive(int(ours["pid"])) or age > 7 * 24 * 3600
+        else:
+            stale = bool(_POOCH.match(entry.name)) and age > LEFTOVER_AGE_S
+        if not stale:
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 def open_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo):

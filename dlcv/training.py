@@ -218,7 +218,26 @@ def run(
         strategy=strategy,
         seed=seed,
     )
-    return _train(model, data, config, path, verbose)
+    return _train_or_load_the_winner(model, data, config, path, verbose)
+
+
+def _train_or_load_the_winner(model: keras.Model, data, config: dict, path: Path, verbose) -> Run:
+    """:func:`_train`; when the entry cannot be put in place because another process made the
+    same run meanwhile (the rename loses the race), that process's entry is loaded instead."""
+    try:
+        return _train(model, data, config, path, verbose)
+    except OSError as error:
+        if (path / RECORD_FILE).exists():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RunCacheWarning)
+                winner = _load(path, config)
+            if winner is not None:
+                return winner
+        raise RunCacheError(
+            f"The run {path.name} could not be stored in the run cache {path.parent} "
+            f"({error.strerror or error}). Free some disk space or point DLCV_CACHE_DIR at "
+            "another folder, then retry."
+        ) from error
 
 
 def build_and_compile(

@@ -404,3 +404,25 @@ def test_stale_staging_folders_of_the_run_cache_are_removed(tmp_path):
     _aged(entry, 9 * 24 * 3600)
     training._writable_cache(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, entry.name])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"image_size": (10**6, 10**6)}, "image_size must be"),
+        ({"image_size": (True, 8)}, "image_size must be"),
+        ({"counts": (True, 1, 1)}, "counts must be"),
+        ({"counts": (10**9, 1, 1)}, "counts must be"),
+        ({"source": "kaggle", "archive": 5}, "archive must be a path"),
+        ({"data_dir": 3.5}, "data_dir must be a path"),
+        ({"source": "microsoft", "sha256": "zz"}, "64 hexadecimal"),
+        ({"source": "microsoft", "url": ""}, "url must be"),
+    ],
+)
+def test_hostile_arguments_are_config_errors(tmp_path, kwargs, message):
+    kwargs = {"source": "sample", "data_dir": tmp_path, **kwargs}
+    with pytest.raises(ConfigError, match=message):
+        prepare_cats_vs_dogs(**kwargs)
+    assert not (tmp_path / "cats_vs_dogs").exists() or not any(
+        (tmp_path / "cats_vs_dogs").iterdir()
+    )

@@ -252,6 +252,13 @@ def _prepare(
     if source not in SOURCES:
         raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {source!r}.")
     _check_pair("image_size", image_size)
+    _check_path("data_dir", data_dir)
+    _check_path("archive", archive)
+    for name, value in (("url", url), ("sha256", sha256)):
+        if value is not None and not (isinstance(value, str) and value):
+            raise ConfigError(f"{name} must be a non-empty string, got {value!r}.")
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise ConfigError(f"sha256 must be 64 hexadecimal digits, got {sha256!r}.")
     for value in (counts, sample_counts):
         if value is not None:
             _check_counts(value)
@@ -776,25 +783,43 @@ def _fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_IMAGE_SIZE = 4096
+"""The largest side ``image_size`` may have: one batch of 32 such images already takes 6 GiB."""
+MAX_COUNT = 100_000
+"""The most images per class and split: more than any source holds."""
+
+
 def _check_pair(name: str, value) -> None:
     if not (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(isinstance(v, int) and v > 0 for v in value)
+        and all(_is_int(v) and 0 < v <= MAX_IMAGE_SIZE for v in value)
     ):
-        raise ConfigError(f"{name} must be (height, width) in positive integers, got {value!r}.")
+        raise ConfigError(
+            f"{name} must be (height, width) in integers from 1 to {MAX_IMAGE_SIZE}, got "
+            f"{value!r}."
+        )
 
 
 def _check_counts(counts) -> None:
     if not (
         isinstance(counts, (tuple, list))
         and len(counts) == 3
-        and all(isinstance(n, int) and n > 0 for n in counts)
+        and all(_is_int(n) and 0 < n <= MAX_COUNT for n in counts)
     ):
         raise ConfigError(
-            f"counts must be 3 positive integers (train, validation, test images per class), "
-            f"got {counts!r}."
+            f"counts must be 3 positive integers, at most {MAX_COUNT:,} (train, validation, "
+            f"test images per class), got {counts!r}."
         )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_path(name: str, value) -> None:
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"{name} must be a path (str or pathlib.Path), got {value!r}.")
 
 
 # --- The pipelines ----------------------------------------------------------------------------

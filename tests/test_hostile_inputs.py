@@ -426,3 +426,46 @@ def test_hostile_arguments_are_config_errors(tmp_path, kwargs, message):
     assert not (tmp_path / "cats_vs_dogs").exists() or not any(
         (tmp_path / "cats_vs_dogs").iterdir()
     )
+
+
+def test_a_member_stored_twice_is_used_once(tmp_path):
+    members = _train_members(4)
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+        zf.writestr("train/cat.0.jpg", _jpeg("cat", 0))
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(buffer.getvalue())
+    root = prepare_cats_vs_dogs(
+        "kaggle", data_dir=tmp_path / "data", archive=archive, counts=(2, 1, 1)
+    )
+    cats = [p.read_bytes() for p in root.glob("*/cat/*.jpg")]
+    assert len(set(cats)) == len(cats) == 4  # no photo in two splits
+
+
+def test_a_photo_replaced_by_a_folder_in_a_prepared_subset_is_noticed(tmp_path):
+    root = prepare_cats_vs_dogs("sample", data_dir=tmp_path, counts=(1, 1, 1), image_size=(8, 8))
+    photo = next((root / "train" / "cat").iterdir())
+    photo.unlink()
+    photo.mkdir()
+    assert prepare_cats_vs_dogs(
+        "sample", data_dir=tmp_path, counts=(1, 1, 1), image_size=(8, 8)
+    ) == root
+    assert photo.is_file()
+
+
+def test_a_url_of_an_unknown_scheme_is_named_as_such(tmp_path):
+    from dlcv.errors import DownloadError
+
+    with pytest.raises(DownloadError, match="not a URL dlcv can download"):
+        prepare_cats_vs_dogs(
+            "microsoft", data_dir=tmp_path, url="file-ish:/x", sha256="0" * 64, counts=(1, 1, 1)
+        )
+
+
+def test_a_fractional_batch_size_is_a_config_error(tmp_path):
+    from dlcv.data.cats_vs_dogs import load_cats_vs_dogs
+
+    with pytest.raises(ConfigError, match="batch_size"):
+        load_cats_vs_dogs((8, 8), batch_size=2.5, source="sample", data_dir=tmp_path)

@@ -167,7 +167,7 @@ def load_cats_vs_dogs(
         >>> images.shape, data.info["source"]
         (TensorShape([32, 180, 180, 3]), 'sample')
     """
-    if batch_size < 1:
+    if not (_is_int(batch_size) and batch_size >= 1):
         raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
     root, reason = _prepare(
         source, data_dir, archive, url, sha256, counts, sample_counts, image_size, download
@@ -499,7 +499,8 @@ def _intact_info(root: Path) -> dict | None:
     try:
         info = json.loads((root / "info.json").read_text())
         intact = isinstance(info, dict) and all(
-            len(list((root / split / kind).glob("*.jpg"))) == info["counts"][split][kind]
+            sum(path.is_file() for path in (root / split / kind).glob("*.jpg"))
+            == info["counts"][split][kind]
             for split in SPLITS
             for kind in CLASS_NAMES
         )
@@ -549,9 +550,12 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
             open_archives.callback(_remove, inner)
             extract_member(archive, "train.zip", inner)
             archive = open_archives.enter_context(open_zip(inner))
+        # A name stored twice is read as unzip tools extract it: the last copy wins (each
+        # photo must be in one split only).
+        members = {member.filename.replace("\\", "/"): member for member in archive.infolist()}
         files = [
-            (member.filename.replace("\\", "/"), partial(_read_member, archive, member))
-            for member in archive.infolist()
+            (name, partial(_read_member, archive, member))
+            for name, member in members.items()
             if not member.is_dir()
         ]
     by_kind = {kind: [] for kind in CLASS_NAMES}

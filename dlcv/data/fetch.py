@@ -75,6 +75,11 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
     import pooch
     import requests
 
+    if not url.lower().startswith(("http://", "https://", "ftp://")):
+        raise DownloadError(
+            f"{url!r} is not a URL dlcv can download from: give an http://, https:// or ftp:// "
+            "address."
+        )
     folder.mkdir(parents=True, exist_ok=True)
     try:
         path = pooch.retrieve(

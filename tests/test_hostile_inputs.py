@@ -469,3 +469,21 @@ def test_a_fractional_batch_size_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="batch_size"):
         load_cats_vs_dogs((8, 8), batch_size=2.5, source="sample", data_dir=tmp_path)
+
+
+def test_kaggle_credentials_offline_fall_back_to_the_sample(tmp_path, monkeypatch):
+    kagglehub = pytest.importorskip("kagglehub")
+    import requests
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("Failed to resolve 'www.kaggle.com'")
+
+    monkeypatch.setattr(cats_vs_dogs, "_kaggle_credentials", lambda: True)
+    monkeypatch.setattr(kagglehub, "competition_download", offline)
+    with pytest.raises(DataUnavailableError, match="Kaggle download failed.*ConnectionError"):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path, counts=(1, 1, 1))
+    with pytest.warns(UserWarning, match="drawn sample"):
+        root = prepare_cats_vs_dogs(
+            "auto", data_dir=tmp_path, counts=(1, 1, 1), image_size=(8, 8), download=True
+        )
+    assert root.name.startswith("sample-")

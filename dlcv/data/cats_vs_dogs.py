@@ -613,6 +613,7 @@ def _natural_key(filename: str) -> tuple:
 def _kaggle_download() -> Path:
     try:
         import kagglehub
+        import requests
         from kagglehub.exceptions import KaggleApiHTTPError
     except ImportError as error:
         raise DataUnavailableError(
@@ -637,6 +638,12 @@ def _kaggle_download() -> Path:
                 f"the competition's rules with your account at {KAGGLE_RULES}, then retry."
             ) from error
         raise DataUnavailableError(f"The Kaggle download failed ({error}); retry later.") from error
+    except (requests.RequestException, OSError) as error:  # offline, DNS, timeout, disk full
+        raise DataUnavailableError(
+            f"The Kaggle download failed ({type(error).__name__}: {error}). Check the internet "
+            "connection and retry, or put dogs-vs-cats.zip in the data folder yourself, or use "
+            "source='microsoft'."
+        ) from error
 
 
 def _kaggle_credentials() -> bool:

@@ -31,6 +31,7 @@ import keras
 import tensorflow as tf
 
 from dlcv import hardware, settings
+from dlcv.data.fetch import shareable
 from dlcv.errors import ConfigError, RunCacheError
 
 MODEL_FILE = "model.keras"
@@ -225,7 +226,9 @@ def _train_or_load_the_winner(model: keras.Model, data, config: dict, path: Path
     """:func:`_train`; when the entry cannot be put in place because another process made the
     same run meanwhile (the rename loses the race), that process's entry is loaded instead."""
     try:
-        return _train(model, data, config, path, verbose)
+        result = _train(model, data, config, path, verbose)
+        shareable(path)  # mkdtemp made it 0700
+        return result
     except OSError as error:
         if (path / RECORD_FILE).exists():
             with warnings.catch_warnings():

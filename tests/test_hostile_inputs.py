@@ -487,3 +487,14 @@ def test_kaggle_credentials_offline_fall_back_to_the_sample(tmp_path, monkeypatc
             "auto", data_dir=tmp_path, counts=(1, 1, 1), image_size=(8, 8), download=True
         )
     assert root.name.startswith("sample-")
+
+
+def test_prepared_folders_are_not_private_to_their_maker(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        root = prepare_cats_vs_dogs(
+            "sample", data_dir=tmp_path, counts=(1, 1, 1), image_size=(8, 8)
+        )
+    finally:
+        os.umask(umask)
+    assert root.stat().st_mode & 0o777 == 0o755

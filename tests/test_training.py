@@ -333,3 +333,14 @@ def test_a_run_that_cannot_be_stored_is_a_run_cache_error(monkeypatch):
     monkeypatch.setattr(Path, "rename", full_disk)
     with pytest.raises(RunCacheError, match="No space left on device"):
         train(epochs=1, seed=7)
+
+
+def test_cache_entries_are_not_private_to_their_maker():
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        result = train(epochs=1, seed=11)
+    finally:
+        os.umask(umask)
+    assert result.path.stat().st_mode & 0o777 == 0o755

@@ -55,6 +55,7 @@ from dlcv.data.fetch import (
     open_zip,
     read_member,
     remove_leftovers,
+    shareable,
     temporary_prefix,
 )
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
@@ -748,6 +749,7 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
         info = make(tmp)
         info["fingerprint"] = _fingerprint(tmp)
         (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+        shareable(tmp)
         _discard(root)
         try:
             tmp.rename(root)

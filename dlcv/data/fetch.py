@@ -223,6 +223,15 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
     return target
 
 
+def shareable(folder: Path) -> None:
+    """Gives a folder made by ``tempfile.mkdtemp`` (mode 0700) the mode of any new folder (0777
+    less the umask), so a data folder or run cache shared by a group stays usable by all."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        folder.chmod(0o777 & ~umask)
+
+
 def temporary_prefix(stem: str) -> str:
     """The start of a temporary name in a data folder: hidden, and naming the process that
     made it, so that :func:`remove_leftovers` tells an interrupted run's from a live one's."""

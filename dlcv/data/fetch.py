@@ -20,6 +20,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from tqdm import tqdm
+
 from dlcv.errors import ArchiveError, DownloadError
 
 MAX_UNPACKED_BYTES = 4 * 1024**3
@@ -81,6 +83,8 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             "address."
         )
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
+    http = url.lower().startswith(("http://", "https://"))
     try:
         path = pooch.retrieve(
             url,
@@ -88,7 +92,13 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             fname=filename,
             path=folder,
             progressbar=True,
+            downloader=_download_http if http else None,
         )
+    except _TooSlow as error:
+        raise DownloadError(
+            f"The download of {url} was stopped: {error}. Nothing was kept. Retry later, or "
+            f"download the file another way and put it in {folder} as {filename}."
+        ) from error
     except ValueError as error:  # pooch's checksum mismatch; it has removed the download
         raise DownloadError(
             f"The file downloaded from {url} is not the expected one: {error} "
@@ -101,6 +111,53 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             f"or put the file in {folder} yourself as {filename}."
         ) from error
     return Path(path)
+
+
+CONNECT_TIMEOUT_S = 30.0
+READ_TIMEOUT_S = 60.0
+"""How long a download may wait for a connection, and then for each next byte."""
+MIN_RATE_BYTES_S = 10_000.0
+RATE_GRACE_S = 120.0
+"""After ``RATE_GRACE_S`` seconds, a download averaging less than ``MIN_RATE_BYTES_S`` is
+stopped: a server that sends a byte now and then would otherwise keep it alive for ever."""
+DEADLINE_S = 6 * 3600.0
+"""The longest any download may take."""
+
+
+class _TooSlow(OSError):
+    """A download stalled below the least rate, or ran past its deadline."""
+
+
+def _download_http(url: str, output_file, pooch_instance, check_only: bool = False):
+    """pooch's downloader for http(s), with an overall deadline and a least average rate."""
+    import requests
+
+    if check_only:
+        with requests.head(url, timeout=CONNECT_TIMEOUT_S, allow_redirects=True) as response:
+            return response.status_code == 200
+    start = time.monotonic()
+    received = 0
+    timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+    with requests.get(url, stream=True, timeout=timeout) as response:
+        response.raise_for_status()
+        total = int(response.headers.get("content-length", 0) or 0) or None
+        with (
+            open(output_file, "wb") as out,
+            tqdm(total=total, unit="B", unit_scale=True, disable=None) as progress,
+        ):
+            while chunk := response.raw.read1(1024**2, decode_content=True):
+                out.write(chunk)
+                received += len(chunk)
+                progress.update(len(chunk))
+                elapsed = time.monotonic() - start
+                if elapsed > DEADLINE_S:
+                    raise _TooSlow(f"it ran past the deadline of {DEADLINE_S:.0f} s")
+                if elapsed > RATE_GRACE_S and received / elapsed < MIN_RATE_BYTES_S:
+                    raise _TooSlow(
+                        f"it averaged {received / elapsed:,.0f} bytes/s after {elapsed:.0f} s, "
+                        f"less than the {MIN_RATE_BYTES_S:,.0f} bytes/s needed"
+                    )
+    return None
 
 
 def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile:

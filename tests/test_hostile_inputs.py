@@ -498,3 +498,37 @@ def test_prepared_folders_are_not_private_to_their_maker(tmp_path):
     finally:
         os.umask(umask)
     assert root.stat().st_mode & 0o777 == 0o755
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def test_a_full_disk_while_preparing_is_not_called_a_corrupt_archive(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    archive = tmp_path / "train.zip"
+    archive.write_bytes(_zip_of(_train_members(3)))
+    monkeypatch.setattr(Path, "write_bytes", _disk_full)
+    with pytest.raises(DataUnavailableError, match="No space left.*photos themselves are fine"):
+        prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=archive,
+                             counts=(1, 1, 1))
+    assert [p.name for p in (tmp_path / "data" / "cats_vs_dogs").iterdir()] == []
+
+
+def test_a_full_disk_while_extracting_is_not_called_a_corrupt_archive(tmp_path, monkeypatch):
+    import tempfile
+
+    outer = tmp_path / "dogs-vs-cats.zip"
+    outer.write_bytes(_zip_of({"train.zip": _zip_of(_train_members(3))}))
+    real = tempfile.NamedTemporaryFile
+
+    def full(*args, **kwargs):
+        handle = real(*args, **kwargs)
+        handle.write = _disk_full
+        return handle
+
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", full)
+    with open_zip(outer) as archive, pytest.raises(ArchiveError, match="the archive is fine"):
+        extract_member(archive, "train.zip", tmp_path / "out" / "train.zip")
+    assert list((tmp_path / "out").iterdir()) == []

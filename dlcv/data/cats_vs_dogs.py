@@ -754,8 +754,14 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
         try:
             tmp.rename(root)
         except OSError:
-            if not (root / "info.json").exists():  # not just another process that finished first
+            if _intact_info(root) is None:  # not just another process that finished first
                 raise
+    except OSError as error:  # reading errors are DlcvErrors already: this is writing
+        raise DataUnavailableError(
+            f"Could not write the prepared folder {root} ({error.strerror or error}); the "
+            "photos themselves are fine. Free some disk space (or point DLCV_DATA_DIR at "
+            "another folder) and retry."
+        ) from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

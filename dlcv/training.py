@@ -157,7 +157,7 @@ def run(
         mnist = dlcv.data.load_mnist(batch_size=64 * strategy.num_replicas_in_sync)
         result = run(dlcv.models.mnist_convnet, mnist, epochs=5, strategy=strategy)
     """
-    if not (isinstance(epochs, int) and epochs >= 1):
+    if not (isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1):
         raise ConfigError(f"epochs must be a positive integer, got {epochs!r}.")
     if not all(hasattr(data, name) for name in ("train", "validation", "test", "info")):
         raise ConfigError(
@@ -194,7 +194,13 @@ def run(
         config["precision"] = policy
     if strategy is not None:
         config["strategy"] = {"kind": type(strategy).__name__, "replicas": replicas}
-    text = json.dumps(config, sort_keys=True)
+    try:
+        text = json.dumps(config, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"run() keys a run on its data's info and its settings, which must be JSON "
+            f"(strings, numbers, lists, dicts): {error}. Check data.info and the arguments."
+        ) from error
     config = json.loads(text)  # as stored: tuples in layer configs become lists
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     root = _writable_cache(cache_dir)

@@ -344,3 +344,14 @@ def test_cache_entries_are_not_private_to_their_maker():
     finally:
         os.umask(umask)
     assert result.path.stat().st_mode & 0o777 == 0o755
+
+
+def test_a_data_info_that_is_not_json_is_a_config_error():
+    odd = TinyData(info={"name": "tiny", "source": "sample", "tags": {"a", "b"}})
+    with pytest.raises(ConfigError, match="must be JSON"):
+        train(data=odd, epochs=1)
+
+
+def test_epochs_true_is_not_one_epoch():
+    with pytest.raises(ConfigError, match="epochs must be a positive integer"):
+        train(epochs=True)

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 
 from dlcv import settings
+from dlcv.argtypes import fraction, int_in
 from dlcv.errors import DlcvError
 
 
@@ -39,11 +40,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("model", choices=("mnist", "cats-vs-dogs"))
     train.add_argument("--augment", action="store_true", help="cats-vs-dogs: data augmentation")
     train.add_argument(
-        "--dropout", type=float, default=0.0, help="cats-vs-dogs: dropout rate after Flatten"
+        "--dropout",
+        type=fraction,
+        default=0.0,
+        help="cats-vs-dogs: dropout rate after Flatten, in [0, 1)",
     )
-    train.add_argument("--epochs", type=int, help="default: the profile's epochs")
     train.add_argument(
-        "--seed", type=int, help="cats-vs-dogs: the training seed (default: the profile's first)"
+        "--epochs", type=int_in(1, 10_000), help="at least 1; default: the profile's epochs"
+    )
+    train.add_argument(
+        "--seed",
+        type=int_in(0, 2**32 - 1),
+        help="cats-vs-dogs: the training seed (default: the profile's first)",
     )
     train.add_argument("--force", action="store_true", help="train even if the run is cached")
     train.set_defaults(handler=train_command)
@@ -104,13 +112,35 @@ def runs_command(args: argparse.Namespace) -> int:
     header = f"{'name':34} {'profile':7} {'data':7} {'epochs':>6} {'best':>4} {'test acc':>8}"
     print(header)
     for record in records:
-        config = record["config"]
-        print(
-            f"{config['name']:34} {config['profile']:7} {config['data']['source']:7} "
-            f"{config['fit']['epochs']:>6} {record['best_epoch']:>4} "
-            f"{record['metrics'].get('accuracy', float('nan')):>8.4f}"
-        )
+        print(_run_line(record))
     return 0
+
+
+def _run_line(record: dict) -> str:
+    """One line of ``runs``; fields missing or of an odd type in ``run.json`` show as ``?``."""
+
+    def field(value, width: int, spec: str = "", types=(str,)) -> str:
+        if isinstance(value, bool) or not isinstance(value, types):
+            return f"{'?':>{width}}" if spec else f"{'?':{width}}"
+        return f"{value:{'>' if spec else ''}{width}{spec}}"
+
+    config = _mapping(record.get("config"))
+    data, fit = _mapping(config.get("data")), _mapping(config.get("fit"))
+    metrics = _mapping(record.get("metrics"))
+    return " ".join(
+        (
+            field(config.get("name"), 34),
+            field(config.get("profile"), 7),
+            field(data.get("source"), 7),
+            field(fit.get("epochs"), 6, "d", (int,)),
+            field(record.get("best_epoch"), 4, "d", (int,)),
+            field(metrics.get("accuracy"), 8, ".4f", (int, float)),
+        )
+    )
+
+
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def lessons_command(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import inspect
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -30,6 +31,7 @@ import keras
 import tensorflow as tf
 
 from dlcv import hardware, settings
+from dlcv.data.fetch import shareable
 from dlcv.errors import ConfigError, RunCacheError
 
 MODEL_FILE = "model.keras"
@@ -155,7 +157,7 @@ def run(
         mnist = dlcv.data.load_mnist(batch_size=64 * strategy.num_replicas_in_sync)
         result = run(dlcv.models.mnist_convnet, mnist, epochs=5, strategy=strategy)
     """
-    if not (isinstance(epochs, int) and epochs >= 1):
+    if not (isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1):
         raise ConfigError(f"epochs must be a positive integer, got {epochs!r}.")
     if not all(hasattr(data, name) for name in ("train", "validation", "test", "info")):
         raise ConfigError(
@@ -192,7 +194,13 @@ def run(
         config["precision"] = policy
     if strategy is not None:
         config["strategy"] = {"kind": type(strategy).__name__, "replicas": replicas}
-    text = json.dumps(config, sort_keys=True)
+    try:
+        text = json.dumps(config, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(
+            f"run() keys a run on its data's info and its settings, which must be JSON "
+            f"(strings, numbers, lists, dicts): {error}. Check data.info and the arguments."
+        ) from error
     config = json.loads(text)  # as stored: tuples in layer configs become lists
     key = hashlib.sha256(text.encode()).hexdigest()[:16]
     root = _writable_cache(cache_dir)
@@ -217,7 +225,28 @@ def run(
         strategy=strategy,
         seed=seed,
     )
-    return _train(model, data, config, path, verbose)
+    return _train_or_load_the_winner(model, data, config, path, verbose)
+
+
+def _train_or_load_the_winner(model: keras.Model, data, config: dict, path: Path, verbose) -> Run:
+    """:func:`_train`; when the entry cannot be put in place because another process made the
+    same run meanwhile (the rename loses the race), that process's entry is loaded instead."""
+    try:
+        result = _train(model, data, config, path, verbose)
+        shareable(path)  # mkdtemp made it 0700
+        return result
+    except OSError as error:
+        if (path / RECORD_FILE).exists():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RunCacheWarning)
+                winner = _load(path, config)
+            if winner is not None:
+                return winner
+        raise RunCacheError(
+            f"The run {path.name} could not be stored in the run cache {path.parent} "
+            f"({error.strerror or error}). Free some disk space or point DLCV_CACHE_DIR at "
+            "another folder, then retry."
+        ) from error
 
 
 def build_and_compile(
@@ -332,9 +361,15 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
             record = json.loads(record_file.read_text())
         except (OSError, ValueError):
             continue
+        if not isinstance(record, dict):
+            continue
         record["path"] = str(record_file.parent)
         records.append(record)
-    return sorted(records, key=lambda r: r.get("created", 0), reverse=True)
+    def created(record: dict) -> float:
+        value = record.get("created")
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+    return sorted(records, key=created, reverse=True)
 
 
 def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers.Optimizer:
@@ -385,6 +420,12 @@ def _without_names(value: Any) -> Any:
     return value
 
 
+STAGING_AGE_S = 2 * 24 * 3600.0
+"""How long a training's staging folder may go unchanged before it is taken for the leftover of
+an interrupted run and removed (a live training rewrites its checkpoint every better epoch)."""
+_STAGING = re.compile(r"^\..+-[a-z0-9_]{8}$")  # tempfile.mkdtemp(prefix=".<entry>-")
+
+
 def _writable_cache(cache_dir: str | Path | None) -> Path:
     root = Path(cache_dir) if cache_dir else settings.cache_dir()
     try:
@@ -396,7 +437,24 @@ def _writable_cache(cache_dir: str | Path | None) -> Path:
             f"The run cache {root} is not writable ({error.strerror or error}). "
             "Point DLCV_CACHE_DIR at a folder you can write to."
         ) from error
+    _remove_stale_staging(root)
     return root
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Removes the staging folders of trainings that were killed (unchanged for
+    ``STAGING_AGE_S``): they never become cache entries."""
+    now = time.time()
+    for entry in root.iterdir():
+        if not _STAGING.match(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and now - _newest_mtime(entry) > STAGING_AGE_S:
+                shutil.rmtree(entry)
+
+
+def _newest_mtime(folder: Path) -> float:
+    return max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.iterdir()])
 
 
 def _load(path: Path, config: dict) -> Run | None:

@@ -52,3 +52,48 @@ def test_train_cats_vs_dogs_one_epoch_on_the_sample(capsys):
     out = capsys.readouterr().out
     assert "cats_vs_dogs_augmented_dropout0.5: trained" in out
     assert "1 epoch in" in out and "test accuracy" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "cats-vs-dogs", "--dropout", "1.5"], "rate in [0, 1)"),
+        (["train", "cats-vs-dogs", "--dropout", "-0.1"], "rate in [0, 1)"),
+        (["train", "cats-vs-dogs", "--dropout", "nan"], "rate in [0, 1)"),
+        (["train", "cats-vs-dogs", "--dropout", "half"], "not a number"),
+        (["train", "mnist", "--epochs", "0"], "from 1"),
+        (["train", "mnist", "--epochs", "-3"], "from 1"),
+        (["train", "mnist", "--epochs", "two"], "not an integer"),
+        (["train", "cats-vs-dogs", "--seed", "-1"], "out of range"),
+        (["data", "prepare", "cats-vs-dogs", "--image-size", "100000", "100000"], "out of range"),
+        (["data", "prepare", "cats-vs-dogs", "--image-size", "0", "10"], "out of range"),
+        (["data", "prepare", "cats-vs-dogs", "--counts", "1", "0", "1"], "out of range"),
+    ],
+)
+def test_bad_arguments_are_refused_by_the_parser(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"config": {"name": "odd", "profile": "quick", "data": {}, "fit": {"epochs": 1}}},
+        {"config": {"name": 3, "data": "x", "fit": []}, "best_epoch": "1", "metrics": None},
+        {"config": None, "created": "yesterday"},
+        [],
+        "just a string",
+        {},
+    ],
+)
+def test_runs_lists_odd_records_without_crashing(tmp_path, monkeypatch, capsys, record):
+    import json
+
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(tmp_path))
+    for index, content in enumerate((record, {"created": 1.0, "config": {"name": "fine"}})):
+        (tmp_path / f"run{index}").mkdir()
+        (tmp_path / f"run{index}" / "run.json").write_text(json.dumps(content))
+    assert cli.main(["runs"]) == 0
+    assert "fine" in capsys.readouterr().out

@@ -322,3 +322,20 @@ def test_info_is_json_and_the_same_everywhere_but_its_path(server, home, tmp_pat
     assert here == there
     assert here["name"] == "cats_vs_dogs" and here["image_size"] == [24, 24]
     assert {"origin", "license", "fingerprint", "dropped", "counts"} <= here.keys()
+
+
+def test_a_new_sha256_is_not_answered_with_the_old_subset(server, home):
+    url, sha256 = server
+    prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
+    with pytest.raises(DownloadError, match="not the expected one"):
+        prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256="1" * 64, counts=COUNTS)
+
+
+def test_a_damaged_local_microsoft_archive_is_verified_and_fetched_again(server, home):
+    url, sha256 = server
+    kwargs = dict(data_dir=home, url=url, sha256=sha256, counts=COUNTS)
+    root = prepare_cats_vs_dogs("microsoft", **kwargs)
+    local = home / "cats_vs_dogs" / "kagglecatsanddogs_5340.zip"
+    local.write_bytes(local.read_bytes()[:-100])
+    assert prepare_cats_vs_dogs("microsoft", **kwargs) == root
+    assert hashlib.sha256(local.read_bytes()).hexdigest() == sha256

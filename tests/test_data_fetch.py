@@ -3,6 +3,7 @@
 import hashlib
 import stat
 import threading
+import time
 import zipfile
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -132,3 +133,42 @@ def test_extract_member_writes_the_file_whole(tmp_path):
         target = extract_member(archive, "train.zip", tmp_path / "out" / "train.zip")
     assert target.read_bytes() == b"inner bytes"
     assert [p.name for p in target.parent.iterdir()] == ["train.zip"]
+
+
+class _DrippingHandler(SimpleHTTPRequestHandler):
+    """Promises 1,000 bytes and sends one every 0.1 s: alive, but never done."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass  # the client gave up
+
+
+def test_a_download_that_only_drips_is_stopped(tmp_path, monkeypatch):
+    from dlcv.data import fetch
+
+    monkeypatch.setattr(fetch, "RATE_GRACE_S", 0.5)
+    monkeypatch.setattr(fetch, "MIN_RATE_BYTES_S", 100.0)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DrippingHandler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/slow.zip"
+    start = time.monotonic()
+    try:
+        with pytest.raises(DownloadError, match="bytes/s"):
+            download(url, "0" * 64, tmp_path / "cache", "slow.zip")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - start < 10
+    assert list((tmp_path / "cache").iterdir()) == []

@@ -299,3 +299,59 @@ def test_the_learning_rate_reaches_the_optimizer():
     assert type(result.model.optimizer).__name__ == "RMSprop"
     assert float(result.model.optimizer.learning_rate) == pytest.approx(0.0123)
     assert result.config["fit"]["learning_rate"] == 0.0123
+
+
+def test_two_identical_runs_racing_to_the_cache_give_the_winners_entry(monkeypatch):
+    import shutil
+    from pathlib import Path
+
+    winner = train(epochs=1)
+    copy = winner.path.parent / "winner-copy"
+    shutil.copytree(winner.path, copy)
+    shutil.rmtree(winner.path)
+    real_rename = Path.rename
+
+    def rename_after_the_winner(self, target):
+        if Path(target) == winner.path:  # the other process finishes first
+            shutil.copytree(copy, target)
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename_after_the_winner)
+    loser = train(epochs=1)
+    assert loser.from_cache
+    assert loser.metrics == winner.metrics
+    assert loser.path == winner.path
+    assert [p.name for p in winner.path.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_run_that_cannot_be_stored_is_a_run_cache_error(monkeypatch):
+    from pathlib import Path
+
+    def full_disk(self, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "rename", full_disk)
+    with pytest.raises(RunCacheError, match="No space left on device"):
+        train(epochs=1, seed=7)
+
+
+def test_cache_entries_are_not_private_to_their_maker():
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        result = train(epochs=1, seed=11)
+    finally:
+        os.umask(umask)
+    assert result.path.stat().st_mode & 0o777 == 0o755
+
+
+def test_a_data_info_that_is_not_json_is_a_config_error():
+    odd = TinyData(info={"name": "tiny", "source": "sample", "tags": {"a", "b"}})
+    with pytest.raises(ConfigError, match="must be JSON"):
+        train(data=odd, epochs=1)
+
+
+def test_epochs_true_is_not_one_epoch():
+    with pytest.raises(ConfigError, match="epochs must be a positive integer"):
+        train(epochs=True)

@@ -49,7 +49,15 @@ from tqdm import tqdm
 
 from dlcv import settings
 from dlcv.data import drawn
-from dlcv.data.fetch import download, extract_member, open_zip
+from dlcv.data.fetch import (
+    download,
+    extract_member,
+    open_zip,
+    read_member,
+    remove_leftovers,
+    shareable,
+    temporary_prefix,
+)
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 if TYPE_CHECKING:  # TensorFlow loads on first use, not when dlcv.data is imported
@@ -87,6 +95,11 @@ _LICENSE = {
     "sample": "MIT (drawn by dlcv)",
 }
 _JPEG_SUFFIXES = (".jpg", ".jpeg")
+MAX_PHOTO_BYTES = 64 * 1024**2
+"""The largest file read as a photo: the competition's largest is under 1 MB. A larger one is
+dropped as ``too_large`` (a key of ``dropped`` only when some were) without being read whole."""
+_MADE_FROM = ".made_from.json"
+"""In a prepared real-photo folder: the path, stamp and SHA-256 of what it was made from."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -155,7 +168,7 @@ def load_cats_vs_dogs(
         >>> images.shape, data.info["source"]
         (TensorShape([32, 180, 180, 3]), 'sample')
     """
-    if batch_size < 1:
+    if not (_is_int(batch_size) and batch_size >= 1):
         raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
     root, reason = _prepare(
         source, data_dir, archive, url, sha256, counts, sample_counts, image_size, download
@@ -195,7 +208,11 @@ def prepare_cats_vs_dogs(
     dropped-file counts in ``info.json`` cover the photos examined, plus every non-JPEG file
     of the classes. The subset is built in a temporary folder and renamed into place, so an
     interrupted run leaves no half-made subset; a later call with the same arguments reuses it.
-    ``<root>/info.json`` records its provenance.
+    ``<root>/info.json`` records its provenance, and for real photos ``made_from_sha256``, the
+    SHA-256 of the archive (or of the folder's names and files) it was made from: a subset
+    whose source changed since, or whose files no longer match ``info.json`` (photos deleted,
+    ``info.json`` missing or truncated), is made again. The Microsoft archive is verified
+    against its SHA-256, also when a copy is already on disk.
 
     Args:
         source: ``"auto"``, ``"kaggle"``, ``"microsoft"``, ``"directory"`` or ``"sample"``
@@ -236,6 +253,13 @@ def _prepare(
     if source not in SOURCES:
         raise ConfigError(f"source must be one of {', '.join(SOURCES)}; got {source!r}.")
     _check_pair("image_size", image_size)
+    _check_path("data_dir", data_dir)
+    _check_path("archive", archive)
+    for name, value in (("url", url), ("sha256", sha256)):
+        if value is not None and not (isinstance(value, str) and value):
+            raise ConfigError(f"{name} must be a non-empty string, got {value!r}.")
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise ConfigError(f"sha256 must be 64 hexadecimal digits, got {sha256!r}.")
     for value in (counts, sample_counts):
         if value is not None:
             _check_counts(value)
@@ -248,6 +272,7 @@ def _prepare(
             "archive= needs the source it comes from: 'kaggle', 'microsoft' or 'directory'."
         )
 
+    remove_leftovers(home)
     reason = None
     if source == "auto":
         source, reason = _choose(home, url, sha256, counts, download)
@@ -259,11 +284,28 @@ def _prepare(
         return _prepare_sample(home, tuple(counts), tuple(image_size)), reason
     counts = tuple(counts or BOOK_COUNTS)
     root = home / _subset_name(source, counts, archive)
-    if not (root / "info.json").exists():
-        location = _locate(source, home, archive, url, sha256)
-        with contextlib.ExitStack() as open_archives:
-            photos = _photos(location, home, open_archives)
-            _build(root, lambda tmp: _make_subset(tmp, source, photos, counts))
+    info = _intact_info(root)
+    if info is not None and _current(root, info, source, home, archive, sha256):
+        return root, reason
+    _writable(home)
+    location = _locate(source, home, archive, url, sha256)
+    made_from = _made_from(location)
+    expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
+    if expected and made_from["sha256"] != expected:
+        raise ArchiveError(
+            f"{location} has SHA-256 {made_from['sha256']}, not the expected {expected}: it is "
+            "not the archive named. Pass the right archive, or its sha256."
+        )
+
+    def make(tmp: Path) -> dict:
+        info = _make_subset(tmp, source, photos, counts)
+        info["made_from_sha256"] = made_from["sha256"]
+        (tmp / _MADE_FROM).write_text(json.dumps(made_from) + "\n")
+        return info
+
+    with contextlib.ExitStack() as open_archives:
+        photos = _photos(location, home, open_archives)
+        _build(root, make)
     return root, reason
 
 
@@ -294,7 +336,7 @@ def _prepare_sample(home: Path, counts: tuple[int, int, int], image_size: tuple[
     height, width = image_size
     size = f"{height}x{width}"
     root = home / f"sample-v{drawn.VERSION}-seed{seed}-{size}-{'-'.join(map(str, counts))}"
-    if (root / "info.json").exists():
+    if _intact_info(root) is not None:
         return root
 
     def make(tmp: Path) -> dict:
@@ -336,12 +378,155 @@ def _locate(source: str, home: Path, archive, url, sha256) -> Path:
                 f"{location} does not exist; pass the path of the archive or folder."
             )
         return location
-    location = _local_archive(source, home)
-    if location is not None:
-        return location
     if source == "kaggle":
-        return _kaggle_download()
+        return _local_archive(source, home) or _kaggle_download()
+    # A local copy is verified too (pooch hashes it, and downloads it again if it differs).
     return download(url or MICROSOFT_URL, sha256 or MICROSOFT_SHA256, home, MICROSOFT_FILE)
+
+
+def _expected_sha256(archive, sha256: str | None) -> str | None:
+    """The SHA-256 the Microsoft archive must have: the one given, or for the archive
+    dlcv downloads, the known one."""
+    return sha256 or (MICROSOFT_SHA256 if archive is None else None)
+
+
+def _photo_source(location: Path) -> Path:
+    """The folder or archive the photos are read from: kagglehub's download folder holds the
+    training photos as ``train.zip``."""
+    if location.is_dir() and (location / "train.zip").is_file():
+        return location / "train.zip"
+    return location
+
+
+def _made_from(location: Path) -> dict:
+    """What a subset is made from: the source's path, a cheap stamp of it (sizes and times),
+    and the SHA-256 of its content (an archive's bytes, or a folder's names and files)."""
+    location = _photo_source(location)
+    return {
+        "path": str(location.resolve()),
+        "stamp": _stamp(location),
+        "sha256": _content_sha256(location),
+    }
+
+
+def _source_files(location: Path) -> list[Path]:
+    try:
+        return sorted(path for path in location.rglob("*") if path.is_file())
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot list the photos in {location} ({error.strerror or error}): check that the "
+            "folder may be read."
+        ) from error
+
+
+def _stamp(location: Path) -> list:
+    """Names, sizes and modification times: changes whenever the content may have changed."""
+    try:
+        if location.is_dir():
+            return [
+                [path.relative_to(location).as_posix(), (st := path.stat()).st_size,
+                 st.st_mtime_ns]
+                for path in _source_files(location)
+            ]
+        st = location.stat()
+        return [[location.name, st.st_size, st.st_mtime_ns]]
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read {location} ({error.strerror or error}): check its permissions."
+        ) from error
+
+
+def _content_sha256(location: Path) -> str:
+    digest = hashlib.sha256()
+    files = _source_files(location) if location.is_dir() else [location]
+    try:
+        for path in files:
+            if location.is_dir():
+                digest.update(path.relative_to(location).as_posix().encode() + b"\0")
+            with open(path, "rb") as stream:
+                while chunk := stream.read(1024**2):
+                    digest.update(chunk)
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read {path} ({error.strerror or error}): check its permissions."
+        ) from error
+    return digest.hexdigest()
+
+
+def _current(root: Path, info: dict, source: str, home: Path, archive, sha256) -> bool:
+    """Whether the intact subset ``root`` was made from the source a call names now.
+
+    A subset whose source is no longer on disk stands (the photos may have been deleted to
+    save space); one whose archive or folder changed, or that ``sha256`` does not describe,
+    is made again.
+    """
+    made = info.get("made_from_sha256")
+    expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
+    if expected and made != expected:
+        return False
+    location = Path(archive).expanduser() if archive is not None else _local_archive(source, home)
+    if location is None:
+        return True
+    if not location.exists():
+        return False  # _locate says what is missing
+    location = _photo_source(location)
+    try:
+        recorded = json.loads((root / _MADE_FROM).read_text())
+    except (OSError, ValueError):
+        recorded = {}
+    if (
+        isinstance(recorded, dict)
+        and recorded.get("sha256") == made
+        and recorded.get("path") == str(location.resolve())
+        and recorded.get("stamp") == _stamp(location)
+    ):
+        return True
+    if made is None or _content_sha256(location) != made:
+        log.info("cats vs dogs: %s changed since %s was made; making it again.", location, root)
+        return False
+    with contextlib.suppress(OSError):  # the same content, touched: remember the new stamp
+        (root / _MADE_FROM).write_text(json.dumps(_made_from(location)) + "\n")
+    return True
+
+
+def _intact_info(root: Path) -> dict | None:
+    """The info of a prepared folder whose files match it, or ``None`` when there is none.
+
+    A folder that is damaged (``info.json`` missing or unreadable, photos missing or added)
+    is removed, to be made again.
+    """
+    if not root.exists():
+        return None
+    try:
+        info = json.loads((root / "info.json").read_text())
+        intact = isinstance(info, dict) and all(
+            sum(path.is_file() for path in (root / split / kind).glob("*.jpg"))
+            == info["counts"][split][kind]
+            for split in SPLITS
+            for kind in CLASS_NAMES
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        intact = False
+    if intact:
+        return info
+    log.warning("cats vs dogs: %s is damaged (files differ from info.json); making it again.", root)
+    _discard(root)
+    return None
+
+
+def _discard(root: Path) -> None:
+    """Removes a prepared folder: renamed aside first, so no half-removed folder looks whole."""
+    aside = root.parent / f"{temporary_prefix(root.name)}discarded"
+    try:
+        root.rename(aside)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise DataUnavailableError(
+            f"The prepared folder {root} is damaged and cannot be removed "
+            f"({error.strerror or error}): delete it yourself and retry."
+        ) from error
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _local_archive(source: str, home: Path) -> Path | None:
@@ -351,22 +536,27 @@ def _local_archive(source: str, home: Path) -> Path | None:
 
 def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> _Photos:
     """The candidate photos in a folder or zip archive (kept open in ``open_archives``)."""
-    if location.is_dir() and (location / "train.zip").exists():  # kagglehub's download
-        location = location / "train.zip"
+    location = _photo_source(location)
     if location.is_dir():
         files = [
-            (path.relative_to(location).as_posix(), path.read_bytes)
-            for path in location.rglob("*")
-            if path.is_file()
+            (path.relative_to(location).as_posix(), partial(_read_file, path))
+            for path in _source_files(location)
         ]
     else:
         archive = open_archives.enter_context(open_zip(location))
         if "train.zip" in archive.namelist():  # the competition archive nests the training photos
-            inner = extract_member(archive, "train.zip", home / "train.zip")
+            # Extracted under a name of its own, never over a train.zip of the user's, and
+            # removed once read.
+            inner = home / f"{temporary_prefix('nested-train')}{id(open_archives):x}.zip"
+            open_archives.callback(_remove, inner)
+            extract_member(archive, "train.zip", inner)
             archive = open_archives.enter_context(open_zip(inner))
+        # A name stored twice is read as unzip tools extract it: the last copy wins (each
+        # photo must be in one split only).
+        members = {member.filename.replace("\\", "/"): member for member in archive.infolist()}
         files = [
-            (member.filename, partial(_read_member, archive, member))
-            for member in archive.infolist()
+            (name, partial(_read_member, archive, member))
+            for name, member in members.items()
             if not member.is_dir()
         ]
     by_kind = {kind: [] for kind in CLASS_NAMES}
@@ -384,14 +574,27 @@ def _photos(location: Path, home: Path, open_archives: contextlib.ExitStack) -> 
     return _Photos(by_kind, not_images)
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes | None:
+    """The member's bytes, or ``None`` if it is larger than any photo (read no further)."""
+    return read_member(archive, member, MAX_PHOTO_BYTES)
+
+
+def _read_file(path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` if it is larger than any photo (read no further)."""
     try:
-        return archive.read(member)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ArchiveError(
-            f"Could not read {member.filename!r} from {archive.filename} ({error}): the archive "
-            "is incomplete or corrupt. Delete it and get it again."
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_PHOTO_BYTES + 1)
+    except OSError as error:
+        raise DataUnavailableError(
+            f"Cannot read the photo {path} ({error.strerror or error}). Make it readable, or "
+            "move it out of the folder."
         ) from error
+    return None if len(data) > MAX_PHOTO_BYTES else data
 
 
 def _kind(name: str) -> str | None:
@@ -411,6 +614,7 @@ def _natural_key(filename: str) -> tuple:
 def _kaggle_download() -> Path:
     try:
         import kagglehub
+        import requests
         from kagglehub.exceptions import KaggleApiHTTPError
     except ImportError as error:
         raise DataUnavailableError(
@@ -435,6 +639,12 @@ def _kaggle_download() -> Path:
                 f"the competition's rules with your account at {KAGGLE_RULES}, then retry."
             ) from error
         raise DataUnavailableError(f"The Kaggle download failed ({error}); retry later.") from error
+    except (requests.RequestException, OSError) as error:  # offline, DNS, timeout, disk full
+        raise DataUnavailableError(
+            f"The Kaggle download failed ({type(error).__name__}: {error}). Check the internet "
+            "connection and retry, or put dogs-vs-cats.zip in the data folder yourself, or use "
+            "source='microsoft'."
+        ) from error
 
 
 def _kaggle_credentials() -> bool:
@@ -460,18 +670,30 @@ def _make_subset(root: Path, source: str, photos: _Photos, counts: tuple[int, in
             if len(usable) == needed:
                 break
             data = photo.read()
-            problem = image_problem(data)
+            problem = "too_large" if data is None else image_problem(data)
             if problem:
-                dropped[problem] += 1
+                dropped[problem] = dropped.get(problem, 0) + 1
                 log.info("cats vs dogs: dropped %s (%s)", photo.name, problem)
             else:
                 usable.append(data)
                 progress.update()
         progress.close()
-        if len(usable) < needed:
+        if not photos.by_kind[kind]:
             raise DataUnavailableError(
-                f"The {source} data holds only {len(usable):,} usable {kind} photos; "
-                f"counts={counts} needs {needed:,}. Pass smaller counts."
+                f"The {source} data holds no {kind} photos at all: no JPEG in a folder named "
+                f"{kind} or {kind}s, nor named {kind}.*.jpg. It is not a data set of cats and "
+                "dogs: check the archive or folder passed (or found in the data folder)."
+            )
+        if len(usable) < needed:
+            reasons = ", ".join(
+                f"{n:,} {reason}" for reason, n in dropped.items() if n and reason != "not_image"
+            )
+            raise DataUnavailableError(
+                f"The {source} data holds only {len(usable):,} usable {kind} photos "
+                f"(of {len(photos.by_kind[kind]):,} {kind} JPEGs; dropped so far: "
+                f"{reasons or 'none'}; 'not_jfif' means no JFIF marker, as in camera photos "
+                f"with only EXIF); counts={counts} needs {needed:,}. Pass smaller counts, or "
+                "photos that are JFIF JPEGs."
             )
         start = 0
         for split, count in zip(SPLITS, counts, strict=True):
@@ -519,20 +741,43 @@ def _subset_name(source: str, counts: tuple[int, int, int], archive) -> str:
 
 
 def _build(root: Path, make: Callable[[Path], dict]) -> None:
-    """Fills a temporary folder with ``make`` and renames it to ``root`` once complete."""
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    """Fills a temporary folder with ``make`` and renames it to ``root`` once complete; an
+    older ``root`` (stale) is replaced only then."""
+    _writable(root.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(root.name), dir=root.parent))
     try:
         info = make(tmp)
         info["fingerprint"] = _fingerprint(tmp)
         (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+        shareable(tmp)
+        _discard(root)
         try:
             tmp.rename(root)
         except OSError:
-            if not (root / "info.json").exists():  # not just another process that finished first
+            if _intact_info(root) is None:  # not just another process that finished first
                 raise
+    except OSError as error:  # reading errors are DlcvErrors already: this is writing
+        raise DataUnavailableError(
+            f"Could not write the prepared folder {root} ({error.strerror or error}); the "
+            "photos themselves are fine. Free some disk space (or point DLCV_DATA_DIR at "
+            "another folder) and retry."
+        ) from error
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _writable(home: Path) -> None:
+    """Refuses a data folder that is a file, or one this user may not write to."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=home):
+            pass
+    except OSError as error:
+        raise ConfigError(
+            f"The data folder {home} cannot be written ({error.strerror or error}): it is a "
+            "file, or not yours to write. Point DLCV_DATA_DIR (or data_dir=, --data-dir) at a "
+            "folder you can write to."
+        ) from error
 
 
 def _info(source: str, counts, dropped: dict, origin: str) -> dict:
@@ -557,25 +802,43 @@ def _fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_IMAGE_SIZE = 4096
+"""The largest side ``image_size`` may have: one batch of 32 such images already takes 6 GiB."""
+MAX_COUNT = 100_000
+"""The most images per class and split: more than any source holds."""
+
+
 def _check_pair(name: str, value) -> None:
     if not (
         isinstance(value, (tuple, list))
         and len(value) == 2
-        and all(isinstance(v, int) and v > 0 for v in value)
+        and all(_is_int(v) and 0 < v <= MAX_IMAGE_SIZE for v in value)
     ):
-        raise ConfigError(f"{name} must be (height, width) in positive integers, got {value!r}.")
+        raise ConfigError(
+            f"{name} must be (height, width) in integers from 1 to {MAX_IMAGE_SIZE}, got "
+            f"{value!r}."
+        )
 
 
 def _check_counts(counts) -> None:
     if not (
         isinstance(counts, (tuple, list))
         and len(counts) == 3
-        and all(isinstance(n, int) and n > 0 for n in counts)
+        and all(_is_int(n) and 0 < n <= MAX_COUNT for n in counts)
     ):
         raise ConfigError(
-            f"counts must be 3 positive integers (train, validation, test images per class), "
-            f"got {counts!r}."
+            f"counts must be 3 positive integers, at most {MAX_COUNT:,} (train, validation, "
+            f"test images per class), got {counts!r}."
         )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_path(name: str, value) -> None:
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"{name} must be a path (str or pathlib.Path), got {value!r}.")
 
 
 # --- The pipelines ----------------------------------------------------------------------------

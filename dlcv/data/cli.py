@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from dlcv import profiles, settings
+from dlcv.argtypes import MAX_COUNT, MAX_IMAGE_SIZE, int_in
 from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
 
 DATASETS = ("cats-vs-dogs",)
@@ -51,7 +52,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     prepare.add_argument("--sha256", help="the SHA-256 of the archive at --url")
     prepare.add_argument(
         "--counts",
-        type=int,
+        type=int_in(1, MAX_COUNT),
         nargs=3,
         metavar=("TRAIN", "VALIDATION", "TEST"),
         help="images per class in each split (default: the book's 1000 500 1000 for photos, "
@@ -59,7 +60,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     )
     prepare.add_argument(
         "--image-size",
-        type=int,
+        type=int_in(8, MAX_IMAGE_SIZE),
         nargs=2,
         metavar=("HEIGHT", "WIDTH"),
         help="the size the sample is drawn at (default: the profile's, 100 100 in quick)",
@@ -111,7 +112,17 @@ def info_command(args: argparse.Namespace) -> int:
 
 
 def _summary(root: Path) -> str:
-    info = json.loads((root / "info.json").read_text())
+    try:
+        info = json.loads((root / "info.json").read_text())
+        return _describe(root, info)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        return (
+            f"damaged: {root} ({type(error).__name__}: {error}); `python -m dlcv data prepare` "
+            "makes it again"
+        )
+
+
+def _describe(root: Path, info: dict) -> str:
     counts = "  ".join(
         f"{split} {' + '.join(f'{n:,} {kind}' for kind, n in per_class.items())}"
         for split, per_class in info["counts"].items()

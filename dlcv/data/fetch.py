@@ -7,17 +7,51 @@ members together may not unpack to more than a size limit (a zip bomb would fill
 
 from __future__ import annotations
 
+import contextlib
+import lzma
 import os
+import re
 import shutil
 import stat
+import struct
 import tempfile
+import time
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
+
+from tqdm import tqdm
 
 from dlcv.errors import ArchiveError, DownloadError
 
 MAX_UNPACKED_BYTES = 4 * 1024**3
 """The most an archive may unpack to: the largest real archive, 0.8 GB, with room to spare."""
+
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    zlib.error,
+    lzma.LZMAError,
+    NotImplementedError,
+    RuntimeError,
+    UnicodeDecodeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    struct.error,
+    OSError,  # bz2's "Invalid data stream"; read errors of the file itself
+)
+"""What the zipfile module raises, for a member or a whole archive, on damaged bytes."""
+
+_COMPRESSIONS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "Deflate",
+    zipfile.ZIP_BZIP2: "BZIP2",
+    zipfile.ZIP_LZMA: "LZMA",
+}
+_UNSUPPORTED = {9: "Deflate64 (what Windows Explorer writes for large files)", 99: "AES encryption"}
 
 
 def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
@@ -43,7 +77,14 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
     import pooch
     import requests
 
+    if not url.lower().startswith(("http://", "https://", "ftp://")):
+        raise DownloadError(
+            f"{url!r} is not a URL dlcv can download from: give an http://, https:// or ftp:// "
+            "address."
+        )
     folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(folder)
+    http = url.lower().startswith(("http://", "https://"))
     try:
         path = pooch.retrieve(
             url,
@@ -51,7 +92,13 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             fname=filename,
             path=folder,
             progressbar=True,
+            downloader=_download_http if http else None,
         )
+    except _TooSlow as error:
+        raise DownloadError(
+            f"The download of {url} was stopped: {error}. Nothing was kept. Retry later, or "
+            f"download the file another way and put it in {folder} as {filename}."
+        ) from error
     except ValueError as error:  # pooch's checksum mismatch; it has removed the download
         raise DownloadError(
             f"The file downloaded from {url} is not the expected one: {error} "
@@ -64,6 +111,53 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             f"or put the file in {folder} yourself as {filename}."
         ) from error
     return Path(path)
+
+
+CONNECT_TIMEOUT_S = 30.0
+READ_TIMEOUT_S = 60.0
+"""How long a download may wait for a connection, and then for each next byte."""
+MIN_RATE_BYTES_S = 10_000.0
+RATE_GRACE_S = 120.0
+"""After ``RATE_GRACE_S`` seconds, a download averaging less than ``MIN_RATE_BYTES_S`` is
+stopped: a server that sends a byte now and then would otherwise keep it alive for ever."""
+DEADLINE_S = 6 * 3600.0
+"""The longest any download may take."""
+
+
+class _TooSlow(OSError):
+    """A download stalled below the least rate, or ran past its deadline."""
+
+
+def _download_http(url: str, output_file, pooch_instance, check_only: bool = False):
+    """pooch's downloader for http(s), with an overall deadline and a least average rate."""
+    import requests
+
+    if check_only:
+        with requests.head(url, timeout=CONNECT_TIMEOUT_S, allow_redirects=True) as response:
+            return response.status_code == 200
+    start = time.monotonic()
+    received = 0
+    timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
+    with requests.get(url, stream=True, timeout=timeout) as response:
+        response.raise_for_status()
+        total = int(response.headers.get("content-length", 0) or 0) or None
+        with (
+            open(output_file, "wb") as out,
+            tqdm(total=total, unit="B", unit_scale=True, disable=None) as progress,
+        ):
+            while chunk := response.raw.read1(1024**2, decode_content=True):
+                out.write(chunk)
+                received += len(chunk)
+                progress.update(len(chunk))
+                elapsed = time.monotonic() - start
+                if elapsed > DEADLINE_S:
+                    raise _TooSlow(f"it ran past the deadline of {DEADLINE_S:.0f} s")
+                if elapsed > RATE_GRACE_S and received / elapsed < MIN_RATE_BYTES_S:
+                    raise _TooSlow(
+                        f"it averaged {received / elapsed:,.0f} bytes/s after {elapsed:.0f} s, "
+                        f"less than the {MIN_RATE_BYTES_S:,.0f} bytes/s needed"
+                    )
+    return None
 
 
 def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile:
@@ -81,10 +175,19 @@ def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile
             the folder it is extracted to, or the members unpack to more than ``max_bytes``.
     """
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
         raise ArchiveError(
-            f"{path} is not a readable zip archive ({error}). Delete it and download it again."
+            f"Cannot open the archive {path} ({error.strerror or error}): check that it is a "
+            "file you may read."
+        ) from error
+    try:
+        archive = zipfile.ZipFile(path)
+    except _DAMAGE as error:
+        raise ArchiveError(
+            f"{path} is not a readable zip archive ({type(error).__name__}: {error}). Delete it "
+            "and download it again."
         ) from error
     try:
         check_members(archive, max_bytes)
@@ -138,20 +241,170 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
     Raises:
         ArchiveError: if the member is missing or cannot be read (a corrupt archive).
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as out:
-        try:
-            with archive.open(member) as source:
-                shutil.copyfileobj(source, out, length=1024**2)
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError) as error:
-            out.close()
+    try:
+        info = archive.getinfo(member)
+    except KeyError as error:
+        raise ArchiveError(
+            f"{archive.filename} has no member {member!r}: it is not the expected archive."
+        ) from error
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out = tempfile.NamedTemporaryFile(
+            dir=target.parent, delete=False, prefix=temporary_prefix("extract"), suffix=".part"
+        )
+    except OSError as error:
+        raise ArchiveError(
+            f"Cannot write into {target.parent} ({error.strerror or error}) to extract "
+            f"{member!r}: make the folder writable, or use another data folder."
+        ) from error
+    try:
+        with out:
+            with open_member(archive, info) as source:
+                while True:
+                    chunk = read_chunk(archive, info, source, 1024**2)
+                    if not chunk:
+                        break
+                    try:
+                        out.write(chunk)
+                    except OSError as error:
+                        raise ArchiveError(
+                            f"Cannot write {target} ({error.strerror or error}) while extracting "
+                            f"{member!r}; the archive is fine. Free some disk space (or pick "
+                            "another data folder) and retry."
+                        ) from error
+        os.replace(out.name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
             os.unlink(out.name)
-            raise ArchiveError(
-                f"Could not extract {member!r} from {archive.filename} ({error}). The archive "
-                "is incomplete or corrupt: delete it and get it again."
-            ) from error
-    os.replace(out.name, target)
+        raise
     return target
+
+
+def shareable(folder: Path) -> None:
+    """Gives a folder made by ``tempfile.mkdtemp`` (mode 0700) the mode of any new folder (0777
+    less the umask), so a data folder or run cache shared by a group stays usable by all."""
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        folder.chmod(0o777 & ~umask)
+
+
+def temporary_prefix(stem: str) -> str:
+    """The start of a temporary name in a data folder: hidden, and naming the process that
+    made it, so that :func:`remove_leftovers` tells an interrupted run's from a live one's."""
+    return f".{stem}-p{os.getpid()}-"
+
+
+_OURS = re.compile(r"^\..*-p(?P<pid>\d+)-")
+_POOCH = re.compile(r"^tmp[a-z0-9_]{8}$")  # pooch's download in progress
+LEFTOVER_AGE_S = 3600.0
+"""How old a temporary file of no known process must be to be removed as a leftover."""
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Removes what interrupted runs left in ``folder``: temporary folders and files (``.part``
+    extractions, half-made subsets) of processes that no longer run, and pooch's temporary
+    downloads older than ``LEFTOVER_AGE_S``. Nothing else is touched.
+
+    Returns:
+        The paths removed.
+    """
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        ours = _OURS.match(entry.name)
+        try:
+            age = now - entry.lstat().st_mtime
+        except OSError:
+            continue
+        if ours:
+            stale = not _alive(int(ours["pid"])) or age > 7 * 24 * 3600
+        else:
+            stale = bool(_POOCH.match(entry.name)) and age > LEFTOVER_AGE_S
+        if not stale:
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
+def open_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
+    """Opens ``member`` for reading; a member that cannot be read is an :class:`ArchiveError`.
+
+    Raises:
+        ArchiveError: naming the cause: a compression method or encryption Python cannot read,
+            or damaged bytes.
+    """
+    unsupported = _UNSUPPORTED.get(member.compress_type)
+    if unsupported is None and member.compress_type not in _COMPRESSIONS:
+        unsupported = f"compression method {member.compress_type}"
+    if unsupported:
+        raise ArchiveError(
+            f"{archive.filename}: the member {member.filename!r} uses {unsupported}, which "
+            "Python's zipfile cannot read. Extract the archive with another tool and pass the "
+            "folder, or re-create it as a standard (Deflate) zip."
+        )
+    if member.flag_bits & 0x1:
+        raise ArchiveError(
+            f"{archive.filename}: the member {member.filename!r} is encrypted. Extract the "
+            "archive with its password and pass the folder instead."
+        )
+    try:
+        return archive.open(member)
+    except _DAMAGE as error:
+        raise _damaged(archive, member, error) from error
+
+
+def read_chunk(archive: zipfile.ZipFile, member: zipfile.ZipInfo, source, size: int) -> bytes:
+    """Up to ``size`` bytes of an opened member; damage is an :class:`ArchiveError`."""
+    try:
+        return source.read(size)
+    except _DAMAGE as error:
+        raise _damaged(archive, member, error) from error
+
+
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: int) -> bytes | None:
+    """The bytes of ``member``, or ``None`` when it unpacks to more than ``max_bytes``.
+
+    Reads at most ``max_bytes + 1`` bytes, so a member that lies about its size cannot fill
+    the memory.
+
+    Raises:
+        ArchiveError: if the member cannot be read (see :func:`open_member`).
+    """
+    if member.file_size > max_bytes:
+        return None
+    with open_member(archive, member) as source:
+        data = read_chunk(archive, member, source, max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
+def _damaged(archive: zipfile.ZipFile, member: zipfile.ZipInfo, error: BaseException):
+    return ArchiveError(
+        f"Could not read {member.filename!r} from {archive.filename} "
+        f"({type(error).__name__}: {error}): the archive is incomplete or corrupt. Delete it "
+        "and get it again."
+    )
 
 
 def _unsafe(member: zipfile.ZipInfo) -> str | None:

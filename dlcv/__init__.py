@@ -21,12 +21,12 @@ from dlcv import settings
 from dlcv.errors import DlcvError
 
 __all__ = [
-    "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "inspect",
+    "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "interpret",
     "hardware", "experiments", "lessons", "__version__",
 ]
 
 _SUBMODULES = {
-    "profiles", "data", "models", "training", "viz", "ops", "inspect", "hardware",
+    "profiles", "data", "models", "training", "viz", "ops", "interpret", "hardware",
     "experiments", "lessons", "cli",
 }
 

@@ -16,8 +16,8 @@ batch of one. Every ``plot_*`` function returns a :class:`matplotlib.figure.Figu
 
 Example:
     >>> model = dlcv.models.mnist_convnet()
-    >>> fig = dlcv.inspect.plot_feature_maps(model, digit)
-    >>> heatmap = dlcv.inspect.grad_cam(model, digit, class_index=7)
+    >>> fig = dlcv.interpret.plot_feature_maps(model, digit)
+    >>> heatmap = dlcv.interpret.grad_cam(model, digit, class_index=7)
 """
 
 from __future__ import annotations
@@ -522,7 +522,9 @@ def _single_input(model: keras.Model) -> keras.KerasTensor:
             "keras.Sequential([keras.Input(shape), ...])."
         ) from error
     if len(inputs) != 1:
-        raise ConfigError(f"Model {model.name!r} has {len(inputs)} inputs; dlcv.inspect needs one.")
+        raise ConfigError(
+            f"Model {model.name!r} has {len(inputs)} inputs; dlcv.interpret needs one."
+        )
     return inputs[0]
 
 

@@ -54,7 +54,7 @@ $(VENV)/.lint-tools: $(STAMP) Makefile
 	touch $@
 
 lint: $(STAMP) $(VENV)/.lint-tools  ## Static checks: Python, GitHub workflows, Binder's postBuild
-	$(BIN)/ruff check dlcv tests bench book/_ext
+	$(BIN)/ruff check dlcv tests bench book/_ext tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint
 	$(BIN)/shellcheck postBuild .ci/run
 

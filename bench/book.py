@@ -16,7 +16,8 @@ from pathlib import Path
 
 from jupyter_cache import get_cache
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+from tools import REPOSITORY
+
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 
 

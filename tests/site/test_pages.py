@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.notebooks import pages
+from tools.notebooks import pages
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 

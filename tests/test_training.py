@@ -208,6 +208,20 @@ def test_list_runs_reports_the_cached_runs():
     assert json.loads((result.path / training.RECORD_FILE).read_text())["best_epoch"] >= 1
 
 
+def test_the_cli_listing_reads_what_run_caches_and_removing_a_run_trains_it_again():
+    from dlcv import runs
+
+    result = train(name="listed")
+    listed = runs.list_runs()
+    assert [r["id"] for r in listed] == [result.path.name]
+    assert listed[0]["metrics"] == result.metrics and runs.RECORD_FILE == training.RECORD_FILE
+    assert train(name="listed").from_cache
+
+    runs.remove_run(result.path.name)
+
+    assert not train(name="listed").from_cache
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"epochs": 0}, "epochs"), ({"mode": "lowest"}, "mode")],

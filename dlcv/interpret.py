@@ -36,8 +36,6 @@ import tensorflow as tf
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-import dlcv
-import dlcv.viz  # noqa: F401  (figures display as images in notebooks)
 from dlcv import settings
 from dlcv.errors import ConfigError
 from dlcv.validate import non_negative_int, positive_int
@@ -78,7 +76,8 @@ def activation_model(
             of ``layer_types`` (layers nested in a sub-model are not searched).
 
     Example (the MNIST convnet: three convolutions, two poolings between them):
-        >>> model = dlcv.models.mnist_convnet()
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
         >>> digit = np.zeros((28, 28, 1), "float32")
         >>> activations = activation_model(model).predict(digit[None], verbose=0)
         >>> [a.shape for a in activations]
@@ -284,7 +283,8 @@ def filter_patterns(
         ConfigError: as :func:`maximize_activations`.
 
     Example (a few ascent steps on an untrained model; the pages take the default 30):
-        >>> model = dlcv.models.mnist_convnet()
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
         >>> first_conv = model.layers[1].name
         >>> patterns = filter_patterns(model, first_conv, filters=4, steps=2)
         >>> patterns.shape, patterns.dtype  # 28 pixels less 2 x 4 cropped
@@ -322,7 +322,8 @@ def plot_filter_patterns(
             integer.
 
     Example:
-        >>> model = dlcv.models.mnist_convnet()
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
         >>> fig = plot_filter_patterns(model, model.layers[1].name, filters=[0, 5], steps=2)
         >>> len(fig.axes)
         2
@@ -380,7 +381,8 @@ def grad_cam(
             not fit ``model``.
 
     Example (the class the model predicts, unless ``class_index`` names another):
-        >>> model = dlcv.models.mnist_convnet()
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
         >>> digit = np.random.default_rng(0).random((28, 28), "float32")
         >>> heatmap = grad_cam(model, digit)
         >>> heatmap.shape, float(heatmap.min()) >= 0, float(heatmap.max()) <= 1
@@ -463,7 +465,8 @@ def plot_grad_cam(
         ConfigError: as :func:`overlay_heatmap`.
 
     Example:
-        >>> model = dlcv.models.mnist_convnet()
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
         >>> digit = np.random.default_rng(0).random((28, 28), "float32")
         >>> fig = plot_grad_cam(digit, grad_cam(model, digit), title="p(7) = 0.10")
         >>> fig.axes[0].get_title()

@@ -2,12 +2,11 @@
 
 Figures are created with ``matplotlib.figure.Figure`` directly rather than ``pyplot``, so
 building many of them in a page or a test holds no global state and leaks no windows. In a
-notebook, importing this module lets such figures display (and be glued) as PNG images.
+notebook, ``import dlcv`` lets such figures display (and be glued) as PNG images.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 
 import matplotlib
@@ -252,21 +251,3 @@ def confusion_matrix(
     ax.set_ylabel("true")
     return figure
 
-
-def _display_figures_in_ipython() -> None:
-    """Registers a PNG formatter for ``Figure`` in a running IPython kernel.
-
-    pyplot's inline backend only renders the figures pyplot made; figures made directly would
-    otherwise display as their ``repr``.
-    """
-    ipython_module = sys.modules.get("IPython")
-    shell = ipython_module.get_ipython() if ipython_module else None
-    if shell is None:
-        return
-    from IPython.core.pylabtools import print_figure
-
-    formatter = shell.display_formatter.formatters["image/png"]
-    formatter.for_type(Figure, lambda figure: print_figure(figure, "png", dpi=110))
-
-
-_display_figures_in_ipython()

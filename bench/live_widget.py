@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+from tools import REPOSITORY
+
 STATIC = REPOSITORY / "book" / "_static"
 RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_MS = 50.0

@@ -2,7 +2,7 @@
 
 mybinder.org gives a session 2 GB of memory, shared by the Jupyter server and the kernel; a
 chapter's kernel should stay under 1.5 GB (``MEMORY_BUDGET``). Each chapter of ``_toc.yml`` is
-converted with jupytext and executed top to bottom in a fresh kernel (``bench.notebooks``),
+converted with jupytext and executed top to bottom in a fresh kernel (``tools.notebooks``),
 with an empty run cache, as on Binder: the chapters train their models (the data set samples
 are prepared once, by postBuild on Binder, and here come from the data directory).
 
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import jupytext
 
-from bench.notebooks import REPOSITORY, chapters, run_notebook
+from tools import REPOSITORY
+from tools.notebooks import MEMORY_BUDGET, chapters, run_notebook
 
-MEMORY_BUDGET = 1.5e9  # bytes, of mybinder.org's 2 GB
 RESULTS = REPOSITORY / "bench" / "results" / "memory.json"
 
 

@@ -1,7 +1,8 @@
 """dlcv: data, models, training and figures for the book *Deep learning for computer vision*.
 
 Importing dlcv quiets TensorFlow's C++ and absl logging, so pages and notebooks show only what
-matters. Import dlcv before TensorFlow for that to take effect.
+matters (import dlcv before TensorFlow for that to take effect), and, in a notebook, lets the
+matplotlib figures dlcv makes display as images.
 
 Submodules load on first use (``dlcv.data``, ``dlcv.models``, ``dlcv.training``, ``dlcv.viz``,
 ``dlcv.ops``), so ``import dlcv`` itself is quick.
@@ -21,13 +22,13 @@ from dlcv import settings
 from dlcv.errors import DlcvError
 
 __all__ = [
-    "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "inspect",
-    "hardware", "experiments", "lessons", "__version__",
+    "DlcvError", "settings", "profiles", "data", "models", "training", "viz", "ops", "interpret",
+    "hardware", "experiments", "lessons", "runs", "validate", "__version__",
 ]
 
 _SUBMODULES = {
-    "profiles", "data", "models", "training", "viz", "ops", "inspect", "hardware",
-    "experiments", "lessons", "cli",
+    "profiles", "data", "models", "training", "viz", "ops", "interpret", "hardware",
+    "experiments", "lessons", "runs", "validate", "cli",
 }
 
 
@@ -106,3 +107,27 @@ class _QuietTensorFlowFinder:
 
 if "tensorflow" not in sys.modules:
     sys.meta_path.insert(0, _QuietTensorFlowFinder())
+
+
+# --- Figures in notebooks -----------------------------------------------------------------------
+# dlcv draws on matplotlib.figure.Figure, never pyplot, and pyplot's inline backend renders only
+# the figures pyplot made: others would display as their repr. Registered by the class's name, so
+# that matplotlib is imported only when a figure is shown.
+
+
+def _figure_png(figure) -> bytes:
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(figure, "png", dpi=110)
+
+
+def _display_figures_in_ipython() -> None:
+    """In a running IPython kernel, displays (and lets myst-nb glue) figures as PNG images."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    if shell is not None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        formatter.for_type_by_name("matplotlib.figure", "Figure", _figure_png)
+
+
+_display_figures_in_ipython()

@@ -3,6 +3,7 @@
     python -m dlcv train mnist
     python -m dlcv train cats-vs-dogs --augment --dropout 0.5 --epochs 30
     python -m dlcv runs
+    python -m dlcv runs --remove cats_vs_dogs-61f7dc6e62aa3d96
     python -m dlcv lessons
     python -m dlcv data prepare cats-vs-dogs --source microsoft
     python -m dlcv data info
@@ -24,10 +25,32 @@ from dlcv.argtypes import fraction, int_in
 from dlcv.errors import DlcvError
 
 
+def examples(*lines: str) -> str:
+    """An epilog listing example command lines, one a line (see :class:`HelpFormatter`)."""
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Wraps descriptions as argparse does, and keeps the lines of :func:`examples` as given."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:\n"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from importlib.metadata import version
+
     parser = argparse.ArgumentParser(
-        prog="dlcv", description="Train the book's models, list cached runs, prepare data."
+        prog="dlcv",
+        description="Train the book's models, list cached runs, prepare data.",
+        epilog=examples(
+            "dlcv train mnist", "dlcv runs", "dlcv data info", "dlcv COMMAND --help"
+        ),
+        formatter_class=HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('dlcv')}")
     parser.add_argument(
         "--profile",
         choices=settings.PROFILES,
@@ -36,8 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a model of the book (or load it from cache)")
-    train.add_argument("model", choices=("mnist", "cats-vs-dogs"))
+    train = commands.add_parser(
+        "train",
+        help="train a model of the book (or load it from cache)",
+        description="Train one of the book's models on the active profile's data, exactly as "
+        "its page does, and print its test metrics. A run trained before with the same "
+        "settings is loaded from the run cache instead (--force trains it again).",
+        epilog=examples(
+            "dlcv train mnist",
+            "dlcv train cats-vs-dogs --augment --dropout 0.5 --seed 2",
+            "dlcv --profile full train cats-vs-dogs --epochs 30",
+        ),
+        formatter_class=HelpFormatter,
+    )
+    train.add_argument(
+        "model",
+        choices=("mnist", "cats-vs-dogs"),
+        help="mnist: the first convnet, on MNIST digits; cats-vs-dogs: the convnet trained "
+        "from scratch on cats and dogs",
+    )
     train.add_argument("--augment", action="store_true", help="cats-vs-dogs: data augmentation")
     train.add_argument(
         "--dropout",
@@ -56,7 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--force", action="store_true", help="train even if the run is cached")
     train.set_defaults(handler=train_command)
 
-    runs = commands.add_parser("runs", help="list the cached runs and their results")
+    runs = commands.add_parser(
+        "runs",
+        help="list the cached runs and their results, or remove one",
+        description="List the trained runs in the run cache ($DLCV_CACHE_DIR or "
+        "~/.cache/dlcv/runs), newest first: id, date, settings and test accuracy. Removing a "
+        "run makes the next page or command that needs it train it again.",
+        epilog=examples("dlcv runs", "dlcv runs --remove cats_vs_dogs-61f7dc6e62aa3d96"),
+        formatter_class=HelpFormatter,
+    )
+    runs.add_argument(
+        "--remove",
+        action="append",
+        metavar="ID",
+        help="delete the run with this id (the first column); may be given more than once",
+    )
     runs.set_defaults(handler=runs_command)
 
     lessons = commands.add_parser(
@@ -102,41 +156,30 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def runs_command(args: argparse.Namespace) -> int:
-    from dlcv.training import list_runs
+    from dlcv import runs  # reads JSON files only: no TensorFlow to import
 
-    records = list_runs()
+    if args.remove:
+        for run_id in args.remove:
+            print(f"Removed {runs.remove_run(run_id)}")
+        return 0
+    records = runs.list_runs()
     if not records:
         print(f"No cached runs in {settings.cache_dir()}.")
         return 0
     print(f"{len(records)} cached run(s) in {settings.cache_dir()}:")
-    header = f"{'name':34} {'profile':7} {'data':7} {'epochs':>6} {'best':>4} {'test acc':>8}"
-    print(header)
-    for record in records:
-        print(_run_line(record))
+    rows = [runs.describe(record) for record in records]
+    widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in rows[0]}
+    left = {"id", "created", "profile", "data"}  # text; the other columns are numbers
+
+    def line(cells: dict) -> str:
+        return "  ".join(
+            cells[c].ljust(w) if c in left else cells[c].rjust(w) for c, w in widths.items()
+        ).rstrip()
+
+    print(line({column: column for column in widths}))
+    for row in rows:
+        print(line(row))
     return 0
-
-
-def _run_line(record: dict) -> str:
-    """One line of ``runs``; fields missing or of an odd type in ``run.json`` show as ``?``."""
-
-    def field(value, width: int, spec: str = "", types=(str,)) -> str:
-        if isinstance(value, bool) or not isinstance(value, types):
-            return f"{'?':>{width}}" if spec else f"{'?':{width}}"
-        return f"{value:{'>' if spec else ''}{width}{spec}}"
-
-    config = _mapping(record.get("config"))
-    data, fit = _mapping(config.get("data")), _mapping(config.get("fit"))
-    metrics = _mapping(record.get("metrics"))
-    return " ".join(
-        (
-            field(config.get("name"), 34),
-            field(config.get("profile"), 7),
-            field(data.get("source"), 7),
-            field(fit.get("epochs"), 6, "d", (int,)),
-            field(record.get("best_epoch"), 4, "d", (int,)),
-            field(metrics.get("accuracy"), 8, ".4f", (int, float)),
-        )
-    )
 
 
 def _mapping(value) -> dict:

@@ -27,6 +27,7 @@ from matplotlib.patches import Rectangle
 
 from dlcv.errors import ConfigError
 from dlcv.ops import PADDINGS, conv_output_size, padding_amounts
+from dlcv.validate import int_in_range
 
 MIN_INPUT_SIZE = 7
 """The smallest input the explorer offers: every kernel size still has a valid position."""
@@ -131,8 +132,7 @@ def example_kernels(size: int) -> dict[str, np.ndarray]:
     Raises:
         ConfigError: if ``size`` is not in 1..7.
     """
-    if not isinstance(size, int | np.integer) or size not in KERNEL_SIZES:
-        raise ConfigError(f"size={size!r} is not a kernel size the explorer offers; use 1 to 7.")
+    int_in_range(size, "size", KERNEL_SIZES)
     centre = (size - 1) // 2
     identity = np.zeros((size, size))
     identity[centre, centre] = 1.0
@@ -215,10 +215,8 @@ def convolution_explorer(
     pixels = _unit_interval(image)
     side = pixels.shape[0]
     input_size = side if input_size is None else input_size
-    if input_size not in range(MIN_INPUT_SIZE, side + 1):
-        raise ConfigError(f"input_size={input_size!r} must be in {MIN_INPUT_SIZE}..{side}.")
-    if stride not in STRIDES:
-        raise ConfigError(f"stride={stride!r} must be in 1..{STRIDES[-1]}.")
+    int_in_range(input_size, "input_size", range(MIN_INPUT_SIZE, side + 1))
+    int_in_range(stride, "stride", STRIDES)
     if padding not in PADDINGS:
         raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
     if kernel not in example_kernels(kernel_size):

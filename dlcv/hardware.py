@@ -76,8 +76,13 @@ def precision_policy(
         ``"mixed_float16"`` with a GPU of compute capability 7.0 or more (tensor cores),
         ``"mixed_bfloat16"`` on a CPU with AVX512-BF16 or AMX, ``"float32"`` otherwise.
 
-    Example:
-        >>> keras.mixed_precision.set_global_policy(precision_policy())
+    Example (``keras.mixed_precision.set_global_policy(precision_policy())`` applies it):
+        >>> precision_policy(gpu_list=[{"name": "NVIDIA H100", "compute_capability": (9, 0)}])
+        'mixed_float16'
+        >>> precision_policy(flags=frozenset({"avx2"}), gpu_list=[])
+        'float32'
+        >>> precision_policy() in ("float32", "mixed_float16", "mixed_bfloat16")
+        True
     """
     gpu_list = gpus() if gpu_list is None else gpu_list
     if gpu_list:
@@ -97,8 +102,12 @@ def matmul_flops(dtype: str = "float32", size: int = 2048, repeats: int = 10) ->
         size: rows and columns of the matrices.
         repeats: products per timing.
 
-    Example:
-        >>> matmul_flops("bfloat16") / matmul_flops("float32")  # > 1: mixed_bfloat16 pays
+    Example (small matrices, to be quick; the default size measures the machine's peak):
+        >>> matmul_flops("float32", size=64, repeats=2) > 0
+        True
+
+    ``matmul_flops("bfloat16") / matmul_flops("float32")`` above 1 says that
+    ``mixed_bfloat16`` pays on this machine.
     """
     a = tf.cast(tf.random.normal((size, size)), dtype)
     b = tf.cast(tf.random.normal((size, size), stddev=size**-0.5), dtype)  # keeps the scale

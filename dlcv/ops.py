@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from dlcv.errors import ConfigError
+from dlcv.validate import is_int, positive_int, positive_pair
 
 PADDINGS = ("valid", "same")
 """The padding modes of Keras: no padding, or zeros around the input so that stride 1
@@ -56,14 +57,14 @@ def conv_output_size(
         >>> conv_output_size(28, 3, stride=2, padding="same")
         14
     """
-    _check_positive(n, "n")
-    _check_positive(kernel_size, "kernel_size")
-    _check_positive(stride, "stride")
+    positive_int(n, "n")
+    positive_int(kernel_size, "kernel_size")
+    positive_int(stride, "stride")
     if padding == "same":
         return math.ceil(n / stride)
     if padding == "valid":
         padded = n
-    elif _is_int(padding) and padding >= 0:
+    elif is_int(padding) and padding >= 0:
         padded = n + 2 * padding
     else:
         raise ConfigError(
@@ -166,7 +167,7 @@ def conv2d(
             raise ConfigError(
                 f"bias has shape {bias.shape}; it needs one value per filter, shape ({filters},)."
             )
-    sh, sw = _pair(stride, "stride")
+    sh, sw = positive_pair(stride, "stride")
     (top, bottom), (left, right) = _padding(x.shape[1:3], (kh, kw), (sh, sw), padding)
     x = np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
 
@@ -261,8 +262,8 @@ def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
                 f"layers[{index}] is {layer!r}; each layer must be a (kernel_size, stride) pair."
             )
         kernel_size, stride = layer
-        _check_positive(kernel_size, f"layers[{index}] kernel_size")
-        _check_positive(stride, f"layers[{index}] stride")
+        positive_int(kernel_size, f"layers[{index}] kernel_size")
+        positive_int(stride, f"layers[{index}] stride")
         size += (kernel_size - 1) * step
         step *= stride
     return size
@@ -276,8 +277,8 @@ def _pool2d(
     reduce: Callable[..., np.ndarray],
 ) -> np.ndarray:
     x = _as_images(x, "x", dtype=None)
-    ph, pw = _pair(pool_size, "pool_size")
-    sh, sw = _pair(pool_size if stride is None else stride, "stride")
+    ph, pw = positive_pair(pool_size, "pool_size")
+    sh, sw = positive_pair(pool_size if stride is None else stride, "stride")
     (top, _), (left, _) = _padding(x.shape[1:3], (ph, pw), (sh, sw), padding)
     height, width = x.shape[1:3]
     out_h = conv_output_size(height, ph, sh, padding)
@@ -312,20 +313,3 @@ def _as_images(x: np.ndarray, name: str, dtype: type | None = np.float64) -> np.
         )
     return x
 
-
-def _pair(value: IntPair, name: str) -> tuple[int, int]:
-    pair = (value, value) if _is_int(value) else value
-    if not isinstance(pair, tuple | list) or len(pair) != 2:
-        raise ConfigError(f"{name}={value!r} must be an int or a pair of ints (rows, columns).")
-    for item in pair:
-        _check_positive(item, name)
-    return int(pair[0]), int(pair[1])
-
-
-def _check_positive(value: int, name: str) -> None:
-    if not _is_int(value) or value < 1:
-        raise ConfigError(f"{name}={value!r} must be a positive integer.")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)

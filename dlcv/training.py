@@ -33,10 +33,12 @@ import tensorflow as tf
 from dlcv import hardware, settings
 from dlcv.data.fetch import shareable
 from dlcv.errors import ConfigError, RunCacheError
+from dlcv.runs import RECORD_FILE, list_runs  # noqa: F401  (list_runs: part of this API)
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.json"
-RECORD_FILE = "run.json"  # written last: its presence marks a complete entry
+# RECORD_FILE (run.json) is written last: its presence marks a complete entry. dlcv.runs lists
+# and removes entries without importing TensorFlow.
 STEPS_PER_EXECUTION = 4
 """Training steps run per call into TensorFlow: small models spend as long in Python between
 steps as in the steps themselves. Results are the same; callbacks see every fourth batch."""
@@ -350,26 +352,6 @@ def resolve_precision(precision: str) -> str:
             f"got {precision!r}."
         )
     return precision
-
-
-def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
-    """The complete runs in the cache, newest first: name, settings and test metrics of each."""
-    root = Path(cache_dir) if cache_dir else settings.cache_dir()
-    records = []
-    for record_file in root.glob(f"*/{RECORD_FILE}"):
-        try:
-            record = json.loads(record_file.read_text())
-        except (OSError, ValueError):
-            continue
-        if not isinstance(record, dict):
-            continue
-        record["path"] = str(record_file.parent)
-        records.append(record)
-    def created(record: dict) -> float:
-        value = record.get("created")
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
-
-    return sorted(records, key=created, reverse=True)
 
 
 def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers.Optimizer:

@@ -2,17 +2,19 @@
 
 Figures are created with ``matplotlib.figure.Figure`` directly rather than ``pyplot``, so
 building many of them in a page or a test holds no global state and leaks no windows. In a
-notebook, importing this module lets such figures display (and be glued) as PNG images.
+notebook, ``import dlcv`` lets such figures display (and be glued) as PNG images.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+
+from dlcv.errors import ConfigError
+from dlcv.validate import positive_int
 
 TRAIN_COLOR = "tab:blue"
 VALIDATION_COLOR = "tab:orange"
@@ -188,12 +190,17 @@ def image_grid(
 
     Returns:
         A figure with one axes per image, axis ticks hidden.
+
+    Raises:
+        ConfigError: if ``columns`` is not a positive integer, or ``titles`` does not give one
+            title per image.
     """
     images = np.asarray(images)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
+    positive_int(columns, "columns")
     if titles is not None and len(titles) != len(images):
-        raise ValueError(f"got {len(titles)} titles for {len(images)} images")
+        raise ConfigError(f"Got {len(titles)} titles for {len(images)} images; give one per image.")
     columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
     figure = Figure(figsize=(size * columns, (size + 0.25) * rows), layout="constrained")
@@ -244,21 +251,3 @@ def confusion_matrix(
     ax.set_ylabel("true")
     return figure
 
-
-def _display_figures_in_ipython() -> None:
-    """Registers a PNG formatter for ``Figure`` in a running IPython kernel.
-
-    pyplot's inline backend only renders the figures pyplot made; figures made directly would
-    otherwise display as their ``repr``.
-    """
-    ipython_module = sys.modules.get("IPython")
-    shell = ipython_module.get_ipython() if ipython_module else None
-    if shell is None:
-        return
-    from IPython.core.pylabtools import print_figure
-
-    formatter = shell.display_formatter.formatters["image/png"]
-    formatter.for_type(Figure, lambda figure: print_figure(figure, "png", dpi=110))
-
-
-_display_figures_in_ipython()

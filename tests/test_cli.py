@@ -12,6 +12,70 @@ def test_help_lists_the_commands(capsys):
         assert command in out
 
 
+def test_version_is_the_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dlcv {version('dlcv')}"
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        (["train"], "dlcv train cats-vs-dogs --augment --dropout 0.5"),
+        (["runs"], "dlcv runs --remove "),
+        (["data"], "dlcv data prepare cats-vs-dogs"),
+    ],
+)
+def test_command_help_describes_the_command_with_examples(capsys, command, example):
+    with pytest.raises(SystemExit):
+        cli.main([*command, "--help"])
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]  # after the usage
+    assert len(description.split()) > 10, description
+    assert "examples:\n" in out and f"\n  {example}" in out
+
+
+def test_the_model_to_train_is_explained(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    assert "mnist: the first convnet" in capsys.readouterr().out
+
+
+def test_runs_rows_show_id_date_and_settings(capsys, tmp_path, monkeypatch):
+    from test_runs import cached_run
+
+    cache = tmp_path / "runs"
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(cache))
+    cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9, seed=1)
+    cached_run(cache, "cats_vs_dogs-bbbb", created=1.1e9, seed=2, dropout=0.5)
+
+    assert cli.main(["runs"]) == 0
+
+    header, *rows = capsys.readouterr().out.splitlines()[1:]
+    assert header.split() == [
+        "id", "created", "profile", "data", "augment", "dropout", "seed", "epochs", "best",
+        "test", "acc",
+    ]
+    assert [row.split()[0] for row in rows] == ["cats_vs_dogs-bbbb", "cats_vs_dogs-aaaa"]
+    assert rows[0].split()[5:8] == ["no", "0.5", "2"]  # the date is two words
+
+
+def test_runs_remove_deletes_the_run(capsys, tmp_path, monkeypatch):
+    from test_runs import cached_run
+
+    cache = tmp_path / "runs"
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(cache))
+    folder = cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9)
+
+    assert cli.main(["runs", "--remove", "cats_vs_dogs-aaaa"]) == 0
+    assert not folder.exists() and "Removed" in capsys.readouterr().out
+    assert cli.main(["runs", "--remove", "cats_vs_dogs-aaaa"]) == 2
+    assert "No run 'cats_vs_dogs-aaaa'" in capsys.readouterr().err
+
+
 def test_runs_on_an_empty_cache(capsys):
     assert cli.main(["runs"]) == 0
     assert "No cached runs" in capsys.readouterr().out
@@ -96,4 +160,4 @@ def test_runs_lists_odd_records_without_crashing(tmp_path, monkeypatch, capsys, 
         (tmp_path / f"run{index}").mkdir()
         (tmp_path / f"run{index}" / "run.json").write_text(json.dumps(content))
     assert cli.main(["runs"]) == 0
-    assert "fine" in capsys.readouterr().out
+    assert "run1" in capsys.readouterr().out  # the sound record is listed beside the odd one

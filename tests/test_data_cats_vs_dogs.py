@@ -7,10 +7,7 @@ internet. Images are 24x24 and counts tiny, so each test takes a moment.
 import hashlib
 import io
 import json
-import threading
 import zipfile
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -19,6 +16,7 @@ from PIL import Image
 from dlcv.data import cats_vs_dogs
 from dlcv.data.cats_vs_dogs import load_cats_vs_dogs, prepare_cats_vs_dogs
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DownloadError
+from tools.serving import serve
 
 PER_CLASS = 10  # photos per class in the test archives
 COUNTS = (3, 2, 2)
@@ -67,11 +65,6 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server(tmp_path):
     """Serves the Microsoft archive on 127.0.0.1: ``(url, sha256)``."""
@@ -79,12 +72,8 @@ def server(tmp_path):
     folder.mkdir()
     payload = _zip_bytes(_microsoft_members())
     (folder / "kagglecatsanddogs_5340.zip").write_bytes(payload)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=folder))
-    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/kagglecatsanddogs_5340.zip"
-    yield url, hashlib.sha256(payload).hexdigest()
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(folder) as url:
+        yield url + "kagglecatsanddogs_5340.zip", hashlib.sha256(payload).hexdigest()
 
 
 @pytest.fixture

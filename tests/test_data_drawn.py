@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from dlcv.data.drawn import draw_pet, write_sample
+from dlcv.errors import ConfigError
 
 COUNTS = (3, 2, 1)
 
@@ -52,5 +53,5 @@ def test_pictures_vary(tmp_path):
 
 
 def test_an_unknown_kind_is_refused():
-    with pytest.raises(ValueError, match="'cat' or 'dog'"):
+    with pytest.raises(ConfigError, match="'cat' or 'dog'"):
         draw_pet("horse", np.random.default_rng(0))

@@ -5,18 +5,13 @@ import stat
 import threading
 import time
 import zipfile
-from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from dlcv.data.fetch import check_members, download, extract_member, open_zip
 from dlcv.errors import ArchiveError, DownloadError
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from tools.serving import serve
 
 
 @pytest.fixture
@@ -24,12 +19,8 @@ def served(tmp_path):
     """A folder served over HTTP on 127.0.0.1 (free port), and its base URL."""
     folder = tmp_path / "served"
     folder.mkdir()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=folder))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(folder) as url:
+        yield folder, url.rstrip("/")
 
 
 def test_download_verifies_the_checksum_and_reuses_the_file(served, tmp_path):

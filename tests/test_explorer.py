@@ -108,7 +108,7 @@ def test_center_crop_takes_the_middle():
     [
         ({"input_size": 6}, "input_size=6 must be in 7..28"),
         ({"input_size": 29}, "input_size=29"),
-        ({"kernel_size": 8}, "size=8 is not a kernel size"),
+        ({"kernel_size": 8}, "size=8 must be in 1..7"),
         ({"stride": 0}, "stride=0"),
         ({"padding": "full"}, "padding='full'"),
         ({"kernel_size": 1, "kernel": "vertical edges"}, "not a 1x1 kernel"),

@@ -15,8 +15,8 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from bench.memory import MEMORY_BUDGET
-from bench.notebooks import REPOSITORY, chapters, run_notebook
+from tools import REPOSITORY
+from tools.notebooks import MEMORY_BUDGET, chapters, run_notebook
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 

@@ -14,8 +14,11 @@ from dlcv import ops
 from dlcv.errors import ConfigError
 
 # Each example builds a Keras layer and runs it once: a few dozen cover the shapes, strides,
-# paddings and channel counts without slowing the suite.
-examples = settings(max_examples=40, deadline=None)
+# paddings and channel counts without slowing the suite. The same examples on every run
+# (derandomize): TensorFlow's own Conv2D is wrong for some shapes on some CPUs (see
+# test_keras_conv2d_disagrees_with_itself_on_this_cpu), and a test of dlcv must not fail at
+# random on them.
+examples = settings(max_examples=40, deadline=None, derandomize=True, database=None)
 
 paddings = st.sampled_from(ops.PADDINGS)
 sizes = st.integers(1, 4)
@@ -49,6 +52,24 @@ def test_conv2d_matches_keras_conv2d(x_and_window, stride, padding, filters, use
     actual = ops.conv2d(x, kernel, bias, stride=stride, padding=padding)
 
     np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.xfail(
+    reason="TensorFlow 2.21's oneDNN Conv2D on AVX512 CPUs: a (1, 2) window at stride (1, 2) "
+    "over a batch of two 2x3 images is computed wrong; dlcv.ops agrees with NumPy",
+    strict=False,
+)
+def test_keras_conv2d_disagrees_with_itself_on_this_cpu():
+    """The case Hypothesis found: where it fails, Keras (not dlcv) is wrong. Where it passes,
+    TensorFlow computes it right on this CPU."""
+    x = np.random.default_rng(7).normal(size=(2, 2, 3, 1)).astype("float32")
+    kernel = np.random.default_rng(0).normal(size=(1, 2, 1, 1)).astype("float32")
+    layer = keras.layers.Conv2D(1, (1, 2), strides=(1, 2), use_bias=False)
+    layer.build(x.shape)
+    layer.set_weights([kernel])
+    by_hand = (x[:, :, 0:2, 0] * kernel[0, :, 0, 0]).sum(axis=-1)[..., None, None]
+    np.testing.assert_allclose(ops.conv2d(x, kernel, stride=(1, 2)), by_hand, rtol=1e-5)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), by_hand, rtol=1e-5)
 
 
 @examples

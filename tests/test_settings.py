@@ -1,6 +1,7 @@
+import os
+
 import pytest
 
-import dlcv
 from dlcv import settings
 from dlcv.errors import ConfigError
 
@@ -37,10 +38,37 @@ def test_default_directories_are_outside_the_sources(monkeypatch, tmp_path):
 
 
 def test_importing_dlcv_quiets_tensorflow():
-    import os
+    import subprocess
+    import sys
 
-    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
-    assert isinstance(dlcv.DlcvError("x"), Exception)
+    code = (
+        "import logging, os, dlcv, absl.logging, tensorflow as tf\n"
+        "print(os.environ['TF_CPP_MIN_LOG_LEVEL'], tf.get_logger().level == logging.ERROR,"
+        " absl.logging.get_verbosity() == absl.logging.ERROR)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "True", "True"]
+
+
+def test_importing_dlcv_in_a_notebook_displays_its_figures_as_images():
+    import subprocess
+    import sys
+
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()  # a kernel's shell exists before the page runs\n"
+        "import dlcv\n"
+        "from matplotlib.figure import Figure\n"
+        "figure = Figure()\n"
+        "figure.subplots().plot([0, 1])\n"
+        "data, _ = shell.display_formatter.format(figure)\n"
+        "print(data['image/png'][:4] == b'\\x89PNG')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def test_tensorflow_prints_no_log_lines_after_import_dlcv():

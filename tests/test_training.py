@@ -208,6 +208,20 @@ def test_list_runs_reports_the_cached_runs():
     assert json.loads((result.path / training.RECORD_FILE).read_text())["best_epoch"] >= 1
 
 
+def test_the_cli_listing_reads_what_run_caches_and_removing_a_run_trains_it_again():
+    from dlcv import runs
+
+    result = train(name="listed")
+    listed = runs.list_runs()
+    assert [r["id"] for r in listed] == [result.path.name]
+    assert listed[0]["metrics"] == result.metrics and runs.RECORD_FILE == training.RECORD_FILE
+    assert train(name="listed").from_cache
+
+    runs.remove_run(result.path.name)
+
+    assert not train(name="listed").from_cache
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [({"epochs": 0}, "epochs"), ({"mode": "lowest"}, "mode")],
@@ -253,10 +267,24 @@ def test_mixed_precision_trains_in_16_bits_and_joins_the_key():
     assert keras.config.dtype_policy().name == previous
 
 
-def test_auto_precision_is_the_hardwares():
+@pytest.mark.parametrize(
+    ("gpus", "flags", "policy"),
+    [
+        ([{"name": "V100", "compute_capability": (7, 0)}], frozenset(), "mixed_float16"),
+        ([{"name": "P100", "compute_capability": (6, 0)}], frozenset(), "float32"),
+        ([], frozenset({"avx512_bf16"}), "mixed_bfloat16"),
+        ([], frozenset({"avx2"}), "float32"),
+    ],
+)
+def test_auto_precision_is_the_fastest_accurate_policy_of_the_machine(
+    monkeypatch, gpus, flags, policy
+):
     from dlcv import hardware
 
-    assert training.resolve_precision("auto") == hardware.precision_policy()
+    monkeypatch.setattr(hardware, "gpus", lambda: gpus)
+    monkeypatch.setattr(hardware, "cpu_flags", lambda: flags)
+    assert training.resolve_precision("auto") == policy
+    assert training.resolve_precision("float32") == "float32"  # named policies are kept
 
 
 def test_unknown_precision_is_an_error():

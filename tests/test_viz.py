@@ -3,6 +3,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from dlcv import viz
+from dlcv.errors import ConfigError
 
 HISTORY = {
     "loss": [1.0, 0.5, 0.3],
@@ -41,8 +42,14 @@ def test_image_grid_shows_rgb_images_in_colour():
 
 
 def test_image_grid_rejects_mismatched_titles():
-    with pytest.raises(ValueError, match="titles"):
+    with pytest.raises(ConfigError, match="titles"):
         viz.image_grid(np.zeros((2, 4, 4)), titles=["one"])
+
+
+@pytest.mark.parametrize("columns", [0, -1, 2.0, True])
+def test_image_grid_rejects_columns_that_are_not_a_positive_integer(columns):
+    with pytest.raises(ConfigError, match=f"columns={columns!r} must be a positive integer"):
+        viz.image_grid(np.zeros((2, 4, 4)), columns=columns)
 
 
 def test_confusion_matrix_counts_each_pair():

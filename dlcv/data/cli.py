@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dlcv import profiles, settings
 from dlcv.argtypes import MAX_COUNT, MAX_IMAGE_SIZE, int_in
+from dlcv.cli import HelpFormatter, examples
 from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
 
 DATASETS = ("cats-vs-dogs",)
@@ -26,7 +27,18 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     Args:
         subparsers: what ``ArgumentParser.add_subparsers()`` returned for the main parser.
     """
-    data = subparsers.add_parser("data", help="prepare data sets and show what is where")
+    data = subparsers.add_parser(
+        "data",
+        help="prepare data sets and show what is where",
+        description="Prepare the data the pages load (the cats-vs-dogs photos or the drawn "
+        "sample) ahead of time, and list what is prepared, with its provenance.",
+        epilog=examples(
+            "dlcv data prepare cats-vs-dogs",
+            "dlcv data prepare cats-vs-dogs --source microsoft",
+            "dlcv data info",
+        ),
+        formatter_class=HelpFormatter,
+    )
     commands = data.add_subparsers(dest="data_command", required=True, metavar="COMMAND")
 
     prepare = commands.add_parser(
@@ -36,7 +48,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
         "prepares exactly what the active profile's pages open: the photos on disk, else "
         "(full profile) downloaded, else the drawn sample at the profile's size and counts.",
     )
-    prepare.add_argument("dataset", choices=DATASETS)
+    prepare.add_argument("dataset", choices=DATASETS, help="the data set to prepare")
     prepare.add_argument(
         "--source",
         choices=SOURCES,

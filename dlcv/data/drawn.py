@@ -20,6 +20,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from tqdm import tqdm
 
+from dlcv.errors import ConfigError
+
 CLASS_NAMES = ("cat", "dog")
 SPLITS = ("train", "validation", "test")
 VERSION = 1
@@ -64,10 +66,10 @@ def draw_pet(
         An RGB ``PIL.Image.Image`` of the given size.
 
     Raises:
-        ValueError: if ``kind`` is neither ``"cat"`` nor ``"dog"``.
+        ConfigError: if ``kind`` is neither ``"cat"`` nor ``"dog"``.
     """
     if kind not in CLASS_NAMES:
-        raise ValueError(f"kind must be 'cat' or 'dog', got {kind!r}")
+        raise ConfigError(f"kind={kind!r} must be 'cat' or 'dog'.")
     height, width = size
     canvas = _background(rng, (width * _SUPERSAMPLE, height * _SUPERSAMPLE))
     radius = min(canvas.size) * rng.uniform(0.2, 0.38)

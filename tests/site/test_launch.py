@@ -16,7 +16,8 @@ import nbformat
 import pytest
 import yaml
 
-from bench.notebooks import REPOSITORY, chapters, pages
+from tools import REPOSITORY
+from tools.notebooks import chapters, pages
 
 pytestmark = pytest.mark.site
 

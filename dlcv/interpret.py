@@ -14,10 +14,14 @@ Functions taking an ``image`` take one image as the model takes it, without the 
 (``(height, width, channels)``; a grayscale ``(height, width)`` image is accepted too), or a
 batch of one. Every ``plot_*`` function returns a :class:`matplotlib.figure.Figure`.
 
-Example:
+Example (an untrained MNIST convnet and a random digit: the shapes are those of a trained one):
+    >>> import dlcv.models
     >>> model = dlcv.models.mnist_convnet()
-    >>> fig = dlcv.inspect.plot_feature_maps(model, digit)
-    >>> heatmap = dlcv.inspect.grad_cam(model, digit, class_index=7)
+    >>> digit = np.random.default_rng(0).random((28, 28, 1), "float32")
+    >>> fig = dlcv.interpret.plot_feature_maps(model, digit)
+    >>> heatmap = dlcv.interpret.grad_cam(model, digit, class_index=7)
+    >>> heatmap.shape  # the last convolution's output: 3 x 3
+    (3, 3)
 """
 
 from __future__ import annotations
@@ -32,10 +36,9 @@ import tensorflow as tf
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-import dlcv
-import dlcv.viz  # noqa: F401  (figures display as images in notebooks)
 from dlcv import settings
 from dlcv.errors import ConfigError
+from dlcv.validate import non_negative_int, positive_int
 
 FEATURE_MAP_LAYERS = (keras.layers.Conv2D, keras.layers.MaxPooling2D)
 """The layers whose outputs :func:`activation_model` returns unless told otherwise."""
@@ -72,9 +75,13 @@ def activation_model(
         ConfigError: if ``model`` has not been built on an input, or has no top-level layer
             of ``layer_types`` (layers nested in a sub-model are not searched).
 
-    Example:
+    Example (the MNIST convnet: three convolutions, two poolings between them):
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> digit = np.zeros((28, 28, 1), "float32")
         >>> activations = activation_model(model).predict(digit[None], verbose=0)
         >>> [a.shape for a in activations]
+        [(1, 26, 26, 32), (1, 13, 13, 32), (1, 11, 11, 64), (1, 5, 5, 64), (1, 3, 3, 128)]
     """
     return _outputs_model(model, _layers_of_types(model, layer_types))
 
@@ -112,8 +119,8 @@ def plot_feature_maps(
             ``(height, width, channels)``, ``image`` does not fit ``model``, or
             ``max_channels`` or ``columns`` is not a positive integer.
     """
-    _check_positive(max_channels, "max_channels")
-    _check_positive(columns, "columns")
+    positive_int(max_channels, "max_channels")
+    positive_int(columns, "columns")
     if layers is None:
         chosen = _layers_of_types(model, FEATURE_MAP_LAYERS)
     else:
@@ -209,8 +216,7 @@ def maximize_activations(
     """
     layer = _feature_map_layer(model, layer_name)
     indices = _filter_indices(layer, filters)
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise ConfigError(f"steps must be a non-negative integer, got {steps!r}.")
+    non_negative_int(steps, "steps")
     if not step_size > 0:
         raise ConfigError(f"step_size must be positive, got {step_size!r}.")
     low, high = (float(v) for v in value_range)
@@ -276,8 +282,13 @@ def filter_patterns(
     Raises:
         ConfigError: as :func:`maximize_activations`.
 
-    Example:
-        >>> patterns = filter_patterns(model, "conv2d_1", filters=8, value_range=(0, 255))
+    Example (a few ascent steps on an untrained model; the pages take the default 30):
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> first_conv = model.layers[1].name
+        >>> patterns = filter_patterns(model, first_conv, filters=4, steps=2)
+        >>> patterns.shape, patterns.dtype  # 28 pixels less 2 x 4 cropped
+        ((4, 20, 20, 1), dtype('uint8'))
     """
     images = maximize_activations(model, layer_name, filters, **ascent_options)
     height, width = images.shape[1:3]
@@ -311,9 +322,13 @@ def plot_filter_patterns(
             integer.
 
     Example:
-        >>> fig = plot_filter_patterns(model, "conv2d_3", filters=8, value_range=(0, 255))
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> fig = plot_filter_patterns(model, model.layers[1].name, filters=[0, 5], steps=2)
+        >>> len(fig.axes)
+        2
     """
-    _check_positive(columns, "columns")
+    positive_int(columns, "columns")
     patterns = filter_patterns(model, layer_name, filters, **ascent_options)
     indices = range(filters) if isinstance(filters, int) else filters
     columns = min(columns, len(patterns))
@@ -365,9 +380,13 @@ def grad_cam(
             ``Conv2D`` layer, ``class_index`` is not a class of the model, or ``image`` does
             not fit ``model``.
 
-    Example:
-        >>> heatmap = grad_cam(model, cat_image)
-        >>> fig = plot_grad_cam(cat_image, heatmap)
+    Example (the class the model predicts, unless ``class_index`` names another):
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> digit = np.random.default_rng(0).random((28, 28), "float32")
+        >>> heatmap = grad_cam(model, digit)
+        >>> heatmap.shape, float(heatmap.min()) >= 0, float(heatmap.max()) <= 1
+        ((3, 3), True, True)
     """
     if last_conv_layer is None:
         conv = _layers_of_types(model, (keras.layers.Conv2D,))[-1]
@@ -446,7 +465,12 @@ def plot_grad_cam(
         ConfigError: as :func:`overlay_heatmap`.
 
     Example:
-        >>> fig = plot_grad_cam(image, grad_cam(model, image), title="dog (p = 0.93)")
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> digit = np.random.default_rng(0).random((28, 28), "float32")
+        >>> fig = plot_grad_cam(digit, grad_cam(model, digit), title="p(7) = 0.10")
+        >>> fig.axes[0].get_title()
+        'p(7) = 0.10'
     """
     overlay = overlay_heatmap(image, heatmap, alpha)
     if ax is None:
@@ -522,7 +546,9 @@ def _single_input(model: keras.Model) -> keras.KerasTensor:
             "keras.Sequential([keras.Input(shape), ...])."
         ) from error
     if len(inputs) != 1:
-        raise ConfigError(f"Model {model.name!r} has {len(inputs)} inputs; dlcv.inspect needs one.")
+        raise ConfigError(
+            f"Model {model.name!r} has {len(inputs)} inputs; dlcv.interpret needs one."
+        )
     return inputs[0]
 
 
@@ -586,7 +612,3 @@ def _show_image(ax: Axes, image: np.ndarray) -> None:
     else:
         ax.imshow(image)
 
-
-def _check_positive(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")

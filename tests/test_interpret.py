@@ -1,4 +1,4 @@
-"""Tests of dlcv.inspect: activations, feature maps, filter patterns and Grad-CAM."""
+"""Tests of dlcv.interpret: activations, feature maps, filter patterns and Grad-CAM."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import dlcv
-from dlcv import inspect, models
+from dlcv import interpret, models
 from dlcv.errors import ConfigError
 
 CONV_AND_POOL = ["conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "conv2d_2"]
@@ -67,7 +67,7 @@ def half_bright() -> np.ndarray:
 
 
 def test_activation_model_returns_every_conv_and_pool_output_in_order(mnist_model):
-    activations = inspect.activation_model(mnist_model)
+    activations = interpret.activation_model(mnist_model)
 
     assert activations.output_names == CONV_AND_POOL
     outputs = activations(np.zeros((1, 28, 28, 1), "float32"))
@@ -81,7 +81,7 @@ def test_activation_model_returns_every_conv_and_pool_output_in_order(mnist_mode
 
 
 def test_activation_model_layer_types_choose_the_layers(mnist_model):
-    activations = inspect.activation_model(mnist_model, layer_types=(keras.layers.Conv2D,))
+    activations = interpret.activation_model(mnist_model, layer_types=(keras.layers.Conv2D,))
 
     assert activations.output_names == ["conv2d", "conv2d_1", "conv2d_2"]
 
@@ -93,7 +93,7 @@ def test_activation_model_sees_through_augmentation_and_dropout():
     )
     image = np.random.default_rng(0).uniform(0, 255, (1, 96, 96, 3)).astype("float32")
 
-    outputs = inspect.activation_model(model).predict(image, verbose=0)
+    outputs = interpret.activation_model(model).predict(image, verbose=0)
 
     assert len(outputs) == 9  # five convolutions, four poolings
     assert tuple(outputs[-1].shape) == (1, 2, 2, 256)
@@ -107,7 +107,7 @@ def test_activation_model_works_on_a_sequential_model():
         [keras.Input((12, 12, 1)), keras.layers.Conv2D(4, 3), keras.layers.MaxPooling2D()]
     )
 
-    outputs = inspect.activation_model(model)(np.ones((1, 12, 12, 1), "float32"))
+    outputs = interpret.activation_model(model)(np.ones((1, 12, 12, 1), "float32"))
 
     assert [tuple(o.shape) for o in outputs] == [(1, 10, 10, 4), (1, 5, 5, 4)]
 
@@ -118,19 +118,19 @@ def test_activation_model_without_matching_layers_says_where_to_look():
     model = keras.Model(inputs, keras.layers.Flatten()(inner(inputs)))
 
     with pytest.raises(ConfigError, match=r"no top-level Conv2D.*get_layer\('base'\)"):
-        inspect.activation_model(model, layer_types=(keras.layers.Conv2D,))
+        interpret.activation_model(model, layer_types=(keras.layers.Conv2D,))
 
 
 def test_activation_model_of_an_unbuilt_model_is_a_config_error():
     with pytest.raises(ConfigError, match="no defined input"):
-        inspect.activation_model(keras.Sequential([keras.layers.Conv2D(2, 3)]))
+        interpret.activation_model(keras.Sequential([keras.layers.Conv2D(2, 3)]))
 
 
 # plot_feature_maps and standardize_for_display
 
 
 def test_feature_maps_show_the_activations_of_a_direct_forward_pass(mnist_model, digit):
-    fig = inspect.plot_feature_maps(mnist_model, digit, max_channels=4, columns=4)
+    fig = interpret.plot_feature_maps(mnist_model, digit, max_channels=4, columns=4)
 
     x = digit[None, :, :, None]
     expected = []
@@ -143,12 +143,12 @@ def test_feature_maps_show_the_activations_of_a_direct_forward_pass(mnist_model,
         for channel in range(4):
             np.testing.assert_array_equal(
                 shown[4 * layer_index + channel],
-                inspect.standardize_for_display(activation[..., channel]),
+                interpret.standardize_for_display(activation[..., channel]),
             )
 
 
 def test_feature_maps_titles_name_each_layer_and_its_shape(mnist_model, digit):
-    fig = inspect.plot_feature_maps(mnist_model, digit, max_channels=8, columns=4)
+    fig = interpret.plot_feature_maps(mnist_model, digit, max_channels=8, columns=4)
     render(fig)
 
     titles = [subfigure.get_suptitle() for subfigure in fig.subfigs]
@@ -163,7 +163,7 @@ def test_feature_maps_titles_name_each_layer_and_its_shape(mnist_model, digit):
 
 
 def test_feature_maps_of_chosen_layers_fill_a_partial_last_row(mnist_model, digit):
-    fig = inspect.plot_feature_maps(mnist_model, digit, layers=["conv2d_2"], max_channels=6)
+    fig = interpret.plot_feature_maps(mnist_model, digit, layers=["conv2d_2"], max_channels=6)
     render(fig)
 
     assert [subfigure.get_suptitle() for subfigure in fig.subfigs] == [
@@ -175,14 +175,16 @@ def test_feature_maps_of_chosen_layers_fill_a_partial_last_row(mnist_model, digi
 
 @pytest.mark.parametrize("shape", [(28, 28), (28, 28, 1), (1, 28, 28, 1)])
 def test_feature_maps_accept_an_image_with_or_without_channel_and_batch_axes(mnist_model, shape):
-    fig = inspect.plot_feature_maps(mnist_model, np.zeros(shape), layers=["conv2d"], max_channels=1)
+    fig = interpret.plot_feature_maps(
+        mnist_model, np.zeros(shape), layers=["conv2d"], max_channels=1
+    )
 
     assert len(fig.axes) == 1
 
 
 def test_feature_maps_of_an_image_the_model_cannot_take_is_a_config_error(mnist_model):
     with pytest.raises(ConfigError, match=r"\(28, 28, 3\) does not fit.*\(28, 28, 1\)"):
-        inspect.plot_feature_maps(mnist_model, np.zeros((28, 28, 3)))
+        interpret.plot_feature_maps(mnist_model, np.zeros((28, 28, 3)))
 
 
 @pytest.mark.parametrize(
@@ -191,13 +193,13 @@ def test_feature_maps_of_an_image_the_model_cannot_take_is_a_config_error(mnist_
 )
 def test_feature_maps_of_unsuitable_layers_is_a_config_error(mnist_model, digit, layers, message):
     with pytest.raises(ConfigError, match=message):
-        inspect.plot_feature_maps(mnist_model, digit, layers=layers)
+        interpret.plot_feature_maps(mnist_model, digit, layers=layers)
 
 
 def test_standardize_for_display_centres_at_128_with_64_per_standard_deviation():
     values = np.array([0.0] * 9 + [100.0]) - 7
 
-    shown = inspect.standardize_for_display(values)
+    shown = interpret.standardize_for_display(values)
 
     standardized = (values - values.mean()) / values.std()
     assert shown.dtype == np.uint8
@@ -206,7 +208,7 @@ def test_standardize_for_display_centres_at_128_with_64_per_standard_deviation()
 
 
 def test_standardize_for_display_shows_a_dead_channel_black():
-    np.testing.assert_array_equal(inspect.standardize_for_display(np.zeros((3, 3))), 0)
+    np.testing.assert_array_equal(interpret.standardize_for_display(np.zeros((3, 3))), 0)
 
 
 # maximize_activations, filter_patterns and plot_filter_patterns
@@ -221,8 +223,8 @@ def mean_filter_activations(model, layer_name, images, filters):
 @pytest.mark.parametrize("layer_name", ["conv2d", "conv2d_1"])
 def test_gradient_ascent_raises_each_filters_activation(mnist_model, layer_name):
     filters = list(range(8))
-    start = inspect.maximize_activations(mnist_model, layer_name, filters, steps=0)
-    end = inspect.maximize_activations(mnist_model, layer_name, filters, steps=10)
+    start = interpret.maximize_activations(mnist_model, layer_name, filters, steps=0)
+    end = interpret.maximize_activations(mnist_model, layer_name, filters, steps=10)
 
     assert start.shape == end.shape == (8, 28, 28, 1)
     before = mean_filter_activations(mnist_model, layer_name, start, filters)
@@ -235,15 +237,15 @@ def test_gradient_ascent_raises_each_filters_activation(mnist_model, layer_name)
 
 
 def test_gradient_ascent_starts_from_the_middle_of_the_value_range(mnist_model):
-    start = inspect.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+    start = interpret.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
 
     assert 0.4 * 255 <= start.min() and start.max() <= 0.6 * 255
-    again = inspect.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+    again = interpret.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
     np.testing.assert_array_equal(start, again)  # the seed makes it reproducible
 
 
 def test_filter_patterns_are_cropped_uint8_images(mnist_model):
-    patterns = inspect.filter_patterns(mnist_model, "conv2d", filters=3, steps=2)
+    patterns = interpret.filter_patterns(mnist_model, "conv2d", filters=3, steps=2)
 
     assert patterns.dtype == np.uint8
     assert patterns.shape == (3, 20, 20, 1)  # 4 pixels (12.5%) cropped on each side
@@ -261,11 +263,11 @@ def test_filter_patterns_of_missing_filters_is_a_config_error(
     mnist_model, layer_name, filters, message
 ):
     with pytest.raises(ConfigError, match=message):
-        inspect.filter_patterns(mnist_model, layer_name, filters)
+        interpret.filter_patterns(mnist_model, layer_name, filters)
 
 
 def test_plot_filter_patterns_titles_each_filter(mnist_model):
-    fig = inspect.plot_filter_patterns(
+    fig = interpret.plot_filter_patterns(
         mnist_model, "conv2d_1", filters=[2, 4, 6], columns=2, steps=2
     )
     render(fig)
@@ -286,9 +288,9 @@ def test_grad_cam_finds_the_bright_half_for_the_bright_class(half_bright):
     model = brightness_classifier(units=1)
     assert model.predict(half_bright[None], verbose=0)[0, 0] > 0.5  # predicted: bright
 
-    predicted = inspect.grad_cam(model, half_bright)
-    bright = inspect.grad_cam(model, half_bright, class_index=1)
-    dark = inspect.grad_cam(model, half_bright, class_index=0)
+    predicted = interpret.grad_cam(model, half_bright)
+    bright = interpret.grad_cam(model, half_bright, class_index=1)
+    dark = interpret.grad_cam(model, half_bright, class_index=0)
 
     np.testing.assert_array_equal(predicted, bright)
     assert bright.shape == (8, 8) and bright.dtype == np.float32
@@ -299,27 +301,27 @@ def test_grad_cam_finds_the_bright_half_for_the_bright_class(half_bright):
 def test_grad_cam_explains_the_chosen_class_of_a_softmax_classifier(half_bright):
     model = brightness_classifier(units=2)
 
-    bright = inspect.grad_cam(model, half_bright, "bright_dark", class_index=0)
-    dark = inspect.grad_cam(model, half_bright, "bright_dark", class_index=1)
+    bright = interpret.grad_cam(model, half_bright, "bright_dark", class_index=0)
+    dark = interpret.grad_cam(model, half_bright, "bright_dark", class_index=1)
 
-    np.testing.assert_array_equal(inspect.grad_cam(model, half_bright), bright)
+    np.testing.assert_array_equal(interpret.grad_cam(model, half_bright), bright)
     assert left_and_right(bright) == (1.0, 0.0)
     assert left_and_right(dark) == (0.0, 1.0)
 
 
 def test_grad_cam_uses_the_last_conv_by_default(mnist_model, digit):
-    heatmap = inspect.grad_cam(mnist_model, digit)
+    heatmap = interpret.grad_cam(mnist_model, digit)
 
     assert heatmap.shape == (3, 3)  # conv2d_2's output
     assert heatmap.min() >= 0 and heatmap.max() <= 1
-    first = inspect.grad_cam(mnist_model, digit, last_conv_layer="conv2d", class_index=7)
+    first = interpret.grad_cam(mnist_model, digit, last_conv_layer="conv2d", class_index=7)
     assert first.shape == (26, 26)
 
 
 @pytest.mark.parametrize(("units", "class_index"), [(1, 2), (2, 2), (2, -1)])
 def test_grad_cam_of_a_class_the_model_lacks_is_a_config_error(half_bright, units, class_index):
     with pytest.raises(ConfigError, match=f"class_index={class_index} is not a class"):
-        inspect.grad_cam(brightness_classifier(units), half_bright, class_index=class_index)
+        interpret.grad_cam(brightness_classifier(units), half_bright, class_index=class_index)
 
 
 def test_grad_cam_of_a_model_without_conv_is_a_config_error():
@@ -327,7 +329,7 @@ def test_grad_cam_of_a_model_without_conv_is_a_config_error():
     model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(inputs)))
 
     with pytest.raises(ConfigError, match="no top-level Conv2D"):
-        inspect.grad_cam(model, np.zeros((4, 4, 1)))
+        interpret.grad_cam(model, np.zeros((4, 4, 1)))
 
 
 def test_overlay_blends_the_resized_jet_heatmap_into_the_image():
@@ -335,7 +337,7 @@ def test_overlay_blends_the_resized_jet_heatmap_into_the_image():
     heatmap = np.zeros((4, 4))
     heatmap[:, :2] = 1.0
 
-    overlay = inspect.overlay_heatmap(image, heatmap, alpha=0.5)
+    overlay = interpret.overlay_heatmap(image, heatmap, alpha=0.5)
 
     assert overlay.shape == (16, 16, 3)
     np.testing.assert_allclose(overlay[0, 0], [0.25, 0, 0], atol=0.01)  # half of jet's dark red
@@ -343,9 +345,9 @@ def test_overlay_blends_the_resized_jet_heatmap_into_the_image():
 
 
 def test_plot_grad_cam_draws_one_overlay_with_a_title(half_bright):
-    heatmap = inspect.grad_cam(brightness_classifier(1), half_bright)
+    heatmap = interpret.grad_cam(brightness_classifier(1), half_bright)
 
-    fig = inspect.plot_grad_cam(half_bright * 255, heatmap, title="bright (p = 0.60)")
+    fig = interpret.plot_grad_cam(half_bright * 255, heatmap, title="bright (p = 0.60)")
     render(fig)
 
     assert len(fig.axes) == 1
@@ -358,7 +360,7 @@ def test_plot_grad_cam_draws_into_given_axes(half_bright):
     grid = Figure()
     axes = grid.subplots(1, 2)
 
-    fig = inspect.plot_grad_cam(half_bright, heatmap, ax=axes[1])
+    fig = interpret.plot_grad_cam(half_bright, heatmap, ax=axes[1])
 
     assert fig is grid
     assert len(axes[1].images) == 1 and not axes[0].images
@@ -370,11 +372,11 @@ def test_inspecting_the_book_cats_vs_dogs_convnet_with_augmentation():
     model = models.cats_vs_dogs_convnet(augmentation=models.data_augmentation(), dropout=0.5)
     image = np.random.default_rng(0).uniform(0, 255, (180, 180, 3))
 
-    render(inspect.plot_feature_maps(model, image))
+    render(interpret.plot_feature_maps(model, image))
     last_conv = model.layers[-5].name
-    render(inspect.plot_filter_patterns(model, last_conv, filters=4, value_range=(0, 255)))
-    heatmap = inspect.grad_cam(model, image)
-    render(inspect.plot_grad_cam(image, heatmap))
+    render(interpret.plot_filter_patterns(model, last_conv, filters=4, value_range=(0, 255)))
+    heatmap = interpret.grad_cam(model, image)
+    render(interpret.plot_grad_cam(image, heatmap))
 
     assert heatmap.shape == (7, 7)
 
@@ -390,8 +392,8 @@ def test_a_model_trained_in_mixed_precision_is_inspected_in_float32(digit):
         keras.config.set_dtype_policy(previous)
     assert model.layers[1].compute_dtype == "bfloat16"
     conv = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    patterns = inspect.maximize_activations(model, conv[0], [0, 1], steps=2)
+    patterns = interpret.maximize_activations(model, conv[0], [0, 1], steps=2)
     assert patterns.dtype == np.float32 and np.isfinite(patterns).all()
-    heatmap = inspect.grad_cam(model, digit, class_index=3)
+    heatmap = interpret.grad_cam(model, digit, class_index=3)
     assert heatmap.dtype == np.float32 and heatmap.shape == (3, 3)
-    render(inspect.plot_feature_maps(model, digit))
+    render(interpret.plot_feature_maps(model, digit))

@@ -1,4 +1,8 @@
-"""The speed benchmark's measurements work (on tiny inputs: no timing is asserted)."""
+"""The speed benchmark's measurements work (on tiny inputs: no timing is asserted).
+
+Tests of the benchmarks themselves live beside them, so that nothing under tests/ imports bench;
+`make test` and `make test-fast` run them with the rest (pyproject's testpaths).
+"""
 
 import math
 

@@ -3,10 +3,11 @@
 A reader who presses Binder opens a chapter's MyST markdown as a notebook (jupytext) and runs it
 top to bottom in a new kernel; a Colab reader does the same with the converted ``.ipynb``.
 ``run_notebook`` does that with nbclient, and records the kernel's peak memory: the largest
-resident set size (RSS) of the kernel's process tree, sampled with psutil.
+resident set size (RSS) of the kernel's process tree, sampled with psutil. A chapter's kernel
+must stay under ``MEMORY_BUDGET``.
 
     import jupytext
-    from bench.notebooks import chapters, run_notebook
+    from tools.notebooks import chapters, run_notebook
 
     for source in chapters():
         run = run_notebook(jupytext.read(source))
@@ -27,7 +28,11 @@ import psutil
 from nbclient import NotebookClient
 from sphinx_external_toc.parsing import parse_toc_yaml
 
-REPOSITORY = Path(__file__).resolve().parents[1]
+from tools import REPOSITORY
+
+MEMORY_BUDGET = 1.5e9
+"""Bytes a chapter's kernel may use: mybinder.org gives a session 2 GB, shared by the Jupyter
+server and the kernel."""
 
 
 def pages(root: Path = REPOSITORY) -> list[str]:

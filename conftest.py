@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own run cache and data folder, never the user's."""
+"""Shared fixtures: every test, and every doctest of dlcv, gets its own run cache and data
+folder, never the user's. (At the root, so that it covers tests/, bench/ and dlcv/.)"""
 
 import pytest
 

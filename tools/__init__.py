@@ -1,0 +1,14 @@
+"""Build and test tooling the book, its tests and the benchmarks share (not part of dlcv).
+
+- :mod:`tools.notebooks`: the book's chapters as notebooks, run in a fresh kernel with their
+  peak memory measured, and the memory budget they must fit in;
+- :mod:`tools.book`: the strict build of the book (``make book``, ``make book-full``, the build
+  benchmark), which first drops page outputs made with other dlcv sources;
+- :mod:`tools.serving`: a folder served over HTTP on 127.0.0.1, quietly.
+
+``REPOSITORY`` is the root of the checkout, the one place it is computed.
+"""
+
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]

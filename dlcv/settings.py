@@ -17,6 +17,7 @@ variable           meaning                                     default
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from dlcv.errors import ConfigError
@@ -57,3 +58,17 @@ def cache_dir() -> Path:
 def _directory(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).expanduser().resolve() if value else default
+
+
+def make_writable_folder(folder: Path) -> None:
+    """Creates ``folder`` if needed and proves that this user can write a file in it.
+
+    The data folder and the run cache check themselves with it before any work, and turn its
+    ``OSError`` into an error of their own that says which setting to change.
+
+    Raises:
+        OSError: if ``folder`` is a file, or cannot be created or written to.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass

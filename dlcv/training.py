@@ -411,9 +411,7 @@ _STAGING = re.compile(r"^\..+-[a-z0-9_]{8}$")  # tempfile.mkdtemp(prefix=".<entr
 def _writable_cache(cache_dir: str | Path | None) -> Path:
     root = Path(cache_dir) if cache_dir else settings.cache_dir()
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=root):
-            pass
+        settings.make_writable_folder(root)
     except OSError as error:
         raise RunCacheError(
             f"The run cache {root} is not writable ({error.strerror or error}). "

@@ -769,9 +769,7 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
 def _writable(home: Path) -> None:
     """Refuses a data folder that is a file, or one this user may not write to."""
     try:
-        home.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=home):
-            pass
+        settings.make_writable_folder(home)
     except OSError as error:
         raise ConfigError(
             f"The data folder {home} cannot be written ({error.strerror or error}): it is a "

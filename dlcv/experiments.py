@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dlcv import profiles
 from dlcv.data import CatsVsDogsData, MnistData, load_cats_vs_dogs, load_mnist
+from dlcv.errors import ConfigError
 from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet
 from dlcv.training import Run, run
 
@@ -130,7 +131,12 @@ def train_over_seeds(
 
     Returns:
         The runs, in the order of the profile's ``seeds``.
+
+    Raises:
+        ConfigError: if ``label`` is not a variant of :data:`ABLATION`.
     """
+    if label not in ABLATION:
+        raise ConfigError(f"No variant {label!r}; the variants are {', '.join(ABLATION)}.")
     return [
         train_cats_vs_dogs(**ABLATION[label], seed=seed, force=force, train=train, verbose=verbose)
         for seed in profiles.active().seeds

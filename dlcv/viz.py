@@ -102,7 +102,15 @@ def compare_over_seeds(
 
     Returns:
         A figure with one axes per metric.
+
+    Raises:
+        ConfigError: if a variant has no runs, or runs of different lengths.
     """
+    for label, variant_runs in runs.items():
+        if len({len(run.history[metrics[0]]) for run in variant_runs}) != 1:
+            raise ConfigError(
+                f"The runs of {label!r} must be one or more, all of the same number of epochs."
+            )
     figure = Figure(figsize=(4.6 * len(metrics), 3.6), layout="constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     colors = matplotlib.colormaps["tab10"].colors
@@ -142,7 +150,15 @@ def paired_by_seed(
 
     Returns:
         A figure with one axes.
+
+    Raises:
+        ConfigError: if a variant does not have one value per seed.
     """
+    for label, per_seed in values.items():
+        if len(per_seed) != len(seeds):
+            raise ConfigError(
+                f"{label!r} has {len(per_seed)} values for {len(seeds)} seeds; give one per seed."
+            )
     labels = list(values)
     table = np.array([values[label] for label in labels])  # variants x seeds
     figure = Figure(figsize=(1.8 + 1.5 * len(labels), 3.6), layout="constrained")

@@ -80,3 +80,13 @@ def test_tensorflow_prints_no_log_lines_after_import_dlcv():
     assert result.returncode == 0, result.stderr
     for noise in ("oneDNN", "cpu_feature_guard", "I0000", "absl"):
         assert noise not in result.stderr
+
+
+def test_make_writable_folder_creates_it_and_refuses_a_file(tmp_path):
+    folder = tmp_path / "a" / "b"
+    settings.make_writable_folder(folder)
+    assert folder.is_dir() and list(folder.iterdir()) == []  # the probe file is gone
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        settings.make_writable_folder(blocker)

@@ -104,3 +104,18 @@ def test_paired_by_seed_joins_each_seeds_values_and_shows_means():
     seeds = {line.get_label(): list(line.get_ydata()) for line in ax.get_lines()}
     assert seeds == {"seed 1": [0.6, 0.8], "seed 2": [0.7, 0.75]}
     assert "[+1.5, +20.0]" in ax.get_title()
+
+
+def test_compare_over_seeds_refuses_runs_of_different_lengths():
+    from dlcv.errors import ConfigError
+
+    short = {k: v[:2] for k, v in HISTORY.items()}
+    with pytest.raises(ConfigError, match="same number of epochs"):
+        viz.compare_over_seeds({"baseline": [_Run(HISTORY, 2), _Run(short, 1)]})
+
+
+def test_paired_by_seed_wants_one_value_per_seed():
+    from dlcv.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="2 values for 3 seeds"):
+        viz.paired_by_seed({"baseline": [0.6, 0.7]}, seeds=(1, 2, 3), ylabel="test accuracy")

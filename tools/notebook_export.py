@@ -151,7 +151,9 @@ def myst_leftovers(notebook: nbformat.NotebookNode) -> list[str]:
         for kind, text in _blocks(cell.source):
             first = text.split("\n", 1)[0]
             opening = _OPENING.match(first)
-            directive = opening and (opening["fence"][0] == ":" or _DIRECTIVE.match(opening["info"]))
+            directive = opening and (
+                opening["fence"][0] == ":" or _DIRECTIVE.match(opening["info"])
+            )
             if kind == "fence" and directive:
                 found.append(first)  # a directive
             elif kind == "text":

@@ -59,7 +59,8 @@ _SOLUTION_CELL = re.compile(r"^#\s*Solution\s+(?P<number>\d+)\b")
 
 LEFTOVERS = re.compile(
     r"\{glue|\{doc\}|\{ref\}|\{numref\}|\{cite|\{term\}|\{eq\}|\{math\}|\{download\}"
-    r"|\{[\w:-]+\}`|^[ \t]*:{3,}|^[ \t]*`{3,}\{|:pyobject:|^[ \t]*:[\w-]+:[ \t]|^\([\w:.-]+\)=",
+    r"|\{[\w:-]+\}`|\{\{|^[ \t]*:{3,}|^[ \t]*`{3,}\{|:pyobject:|^[ \t]*:[\w-]+:[ \t]"
+    r"|^\([\w:.-]+\)=",
     re.M,
 )
 """Markup Jupyter would show as raw text: roles, directives, directive options, targets."""

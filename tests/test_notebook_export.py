@@ -327,3 +327,16 @@ def test_nested_admonitions_are_nested_quotes(fence, context, tmp_path):
     text = markdown(export(source, context))
 
     assert text.endswith("> **Outer**\n>\n> > **Warning**\n> >\n> > Inner.")
+
+
+def test_the_student_edition_is_the_teacher_edition_less_the_solution_cells(page, context):
+    teacher = [cell.source for cell in export(page, context, "teacher").cells]
+    student = [cell.source for cell in export(page, context, "student").cells]
+
+    assert student == [source for source in teacher if source in student]
+    assert [s for s in teacher if s not in student] == [
+        "**Solution to Exercise 1**\n\nThe idea of the answer.",
+        "answer = 26",
+        "**Solution to Exercise 3**",
+        "# Solution 3: an older solution cell.\nprint(3)",
+    ]

@@ -188,11 +188,14 @@ def _assemble(pieces: list[Piece], edition: Edition) -> list[nbformat.NotebookNo
         markdown.clear()
 
     for piece in pieces:
-        if isinstance(piece, _SolutionStart):
+        if isinstance(piece, _SolutionStart):  # a solution is cells of its own
+            flush()
             in_solution = True
             if edition == "teacher":
                 markdown.append(f"**{piece.title}**")
         elif isinstance(piece, _SolutionEnd):
+            if in_solution:
+                flush()
             in_solution = False
         elif in_solution and edition == "student":
             continue

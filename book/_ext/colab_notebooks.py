@@ -48,7 +48,7 @@ except ModuleNotFoundError:
 RUNNING_NOTE = """\
 > **Running this notebook**
 >
-> This notebook is the page [{title}]({page_url}) of *{book}*. Run its cells in order (in Colab: \
+> This notebook is the page {page} of *{book}*. Run its cells in order (in Colab: \
 *Runtime > Run all*); the next cell installs `dlcv`, the book's package, where it is missing.
 >
 > The code runs with the *quick* profile unless you choose another: sample data where the real \
@@ -164,10 +164,10 @@ def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.Notebo
     export = _tools()
     context = context_of(app, docname)
     notebook = export.export(Path(app.env.doc2path(docname)), context, edition)
+    title = context.titles.get(docname, docname)
     note = RUNNING_NOTE.format(
-        title=context.titles.get(docname, docname),
-        page_url=f"{context.site_url}{docname}.html",
-        book=app.config.project,
+        page=f"[{title}]({context.site_url}{docname}.html)" if context.site_url else title,
+        book=app.config.html_title or app.config.project,
         profile=profile(),
     )
     install = INSTALL_CELL.format(
@@ -222,8 +222,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 nbformat.write(notebook, target)
                 name = f"{number:02d}-{docname.rpartition('/')[2]}.ipynb"
-                zf.writestr(f"{ARCHIVES[edition].removesuffix('.zip')}/{name}",
-                            nbformat.writes(notebook))
+                zf.write(target, f"{ARCHIVES[edition].removesuffix('.zip')}/{name}")
                 if edition == "teacher":  # the page's .ipynb download
                     download = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
                     download.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import jupytext
-import nbformat
 import pytest
 
 from tools import REPOSITORY
@@ -92,18 +91,7 @@ def images(notebook) -> int:
 
 
 def figures_on_page(source: Path, colab_dir: Path) -> int:
-    """The figures the page shows: its glued figures, and the images its code cells display
-    (in the notebook the build executed, without glue's outputs and the cells the page hides)."""
-    glued = re.findall(r"^[ \t]*(?:`{3,}|:{3,})\{glue(?::figure)?\}", source.read_text(), re.M)
-    executed = nbformat.read(
-        colab_dir.parent / "jupyter_execute" / f"{docname(source)}.ipynb", as_version=4
-    )
-    shown = [
-        cell
-        for cell in executed.cells
-        if cell.cell_type == "code"
-        and not {"remove-output", "remove-cell"} & set(cell.metadata.get("tags", []))
-    ]
-    for cell in shown:
-        cell.outputs = [o for o in cell.outputs if "scrapbook" not in o.get("metadata", {})]
-    return len(glued) + images(nbformat.v4.new_notebook(cells=shown))
+    """The images the built page shows (its glued figures and its cells' image outputs, which
+    Sphinx copies to ``_images``)."""
+    page = colab_dir.parent / "html" / f"{docname(source)}.html"
+    return len(re.findall(r'<img[^>]*\ssrc="[^"]*_images/', page.read_text(encoding="utf-8")))

@@ -1,8 +1,9 @@
 """Each chapter run as its readers run it, in a fresh kernel (after `make book`).
 
-A Colab reader runs the chapter's notebook (``_build/colab``, written by the build): a cell that
-installs dlcv where it is missing, then the page's cells, top to bottom. A Binder reader runs the
-same cells from the ``.md``; both must fit in mybinder.org's memory. A reader who presses "Live
+A Colab or Binder reader runs the chapter's notebook (``_build/colab``, written by the build): a
+cell that installs dlcv where it is missing, then the page's cells, top to bottom, with a cell
+that shows each figure where the page does; it must fit in mybinder.org's memory and show every
+figure of the page. A reader who presses "Live
 code" runs only the cells shown on the page (Thebe), so those must not need a removed cell.
 Trained models load from the run cache the build filled, so these runs take seconds a chapter.
 """
@@ -10,6 +11,7 @@ Trained models load from the run cache the build filled, so these runs take seco
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import jupytext
@@ -50,13 +52,14 @@ def docname(source: Path) -> str:
 
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=docname)
-def test_chapter_runs_top_to_bottom_within_binder_memory(source, colab_dir):
+def test_chapter_runs_top_to_bottom_within_binder_memory_showing_every_figure(source, colab_dir):
     notebook = jupytext.read(colab_dir / f"{docname(source)}.ipynb")
 
     run = run_notebook(notebook)
 
     code_cells = [cell for cell in run.notebook.cells if cell.cell_type == "code"]
     assert all(cell.execution_count is not None for cell in code_cells)
+    assert images(run.notebook) == figures_on_page(source, colab_dir), "images shown vs the page's"
     assert run.peak_rss < MEMORY_BUDGET, (
         f"{source.name}: the kernel peaked at {run.peak_rss / 1e6:.0f} MB, over the "
         f"{MEMORY_BUDGET / 1e6:.0f} MB that leaves room for Jupyter in mybinder.org's 2 GB"
@@ -75,3 +78,20 @@ def test_live_code_cells_run_without_the_cells_removed_from_the_page(source):
     run = run_notebook(notebook)
 
     assert all(cell.execution_count is not None for cell in run.notebook.cells)
+
+
+def images(notebook) -> int:
+    """The images a notebook's outputs show."""
+    return sum(
+        1
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if any(mime.startswith("image/") for mime in output.get("data", {}))
+    )
+
+
+def figures_on_page(source: Path, colab_dir: Path) -> int:
+    """The images the built page shows (its glued figures and its cells' image outputs, which
+    Sphinx copies to ``_images``)."""
+    page = colab_dir.parent / "html" / f"{docname(source)}.html"
+    return len(re.findall(r'<img[^>]*\ssrc="[^"]*_images/', page.read_text(encoding="utf-8")))

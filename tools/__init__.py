@@ -2,6 +2,8 @@
 
 - :mod:`tools.notebooks`: the book's chapters as notebooks, run in a fresh kernel with their
   peak memory measured, and the memory budget they must fit in;
+- :mod:`tools.notebook_export`: a chapter as a notebook that Jupyter and Colab show as the page
+  (glued values, listings, admonitions, exercises), with or without the solutions;
 - :mod:`tools.book`: the strict build of the book (``make book``, ``make book-full``, the build
   benchmark), which first drops page outputs made with other dlcv sources;
 - :mod:`tools.serving`: a folder served over HTTP on 127.0.0.1, quietly.

@@ -1,40 +1,77 @@
-"""Chapters as Colab notebooks, and a Colab button that opens them.
+"""The chapters as notebooks that read like the pages, and the buttons that open them.
 
-Colab opens only ``.ipynb`` files from GitHub, and the chapters are MyST markdown, so the Colab
-button that sphinx-book-theme makes (the page's ``.md`` on the book's branch) cannot work. After
-an HTML build this extension writes each notebook page as a ``.ipynb`` (converted by jupytext,
-led by a cell that installs dlcv where it is missing) into ``<build>/colab/<docname>.ipynb``;
-the publishing workflow pushes that folder to the ``colab_branch`` of the repository, and every
-page's Colab button points at its notebook there.
+Jupyter, Colab and Binder render none of the book's MyST (glued numbers and figures,
+``literalinclude``, admonitions, exercises), and Colab opens only ``.ipynb`` files from GitHub.
+After an HTML build this extension converts each notebook page with ``tools.notebook_export``,
+with what the build knows of it (the glued values, the figure and exercise numbers, titles and
+labels, the bibliography), and writes, under ``<build>/colab`` (the publish workflow pushes that
+folder to the ``colab_branch`` of the repository):
 
-Set in ``_config.yml`` under ``sphinx: config:``: ``colab_branch`` (default ``"notebooks"``).
+- ``<docname>.ipynb``: the teacher edition (with the solutions), led by a note on running it and
+  a cell that installs dlcv where it is missing; the Colab and Binder buttons open it, and the
+  page's ``.ipynb`` download gives it;
+- ``student/<docname>.ipynb``: the same without the solutions;
+- ``binder/``: the environment Binder builds for that branch (the book's pinned requirements,
+  dlcv from the book's repository).
+
+It also writes ``<html>/notebooks/dlcv-notebooks.zip`` and ``dlcv-notebooks-student.zip``, every
+chapter in reading order, which ``book/notebooks.md`` links to.
+
+Set in ``_config.yml`` under ``sphinx: config:``: ``colab_branch`` (default ``"notebooks"``) and
+``notebooks_site_url`` (the published book, for links; default ``html_baseurl``, else the GitHub
+Pages address of the repository).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
-import jupytext
 import nbformat
 from sphinx.application import Sphinx
 
 # IPython runs a line magic inside a block, so the install happens only where it is needed.
 INSTALL_CELL = """\
-# Colab (or any Jupyter without dlcv): install the book's package, and MyST-NB for glue().
+# Installs dlcv, the book's package, where it is missing (Colab, a fresh Jupyter): Keras,
+# TensorFlow and matplotlib come with it, and nothing of the book's build.
 try:
     import dlcv
 except ModuleNotFoundError:
-    %pip install --quiet "dlcv @ git+{repository_url}@{branch}" myst-nb"""
+    %pip install --quiet "dlcv @ git+{repository_url}@{branch}"
+"""
+
+RUNNING_NOTE = """\
+> **Running this notebook**
+>
+> This notebook is the page {page} of *{book}*. Run its cells in order (in Colab: \
+*Runtime > Run all*); the next cell installs `dlcv`, the book's package, where it is missing.
+>
+> The code runs with the *quick* profile unless you choose another: sample data where the real \
+data is absent and few epochs, minutes on a CPU. For the full data sets and the book's epochs \
+(a GPU helps), run `%env DLCV_PROFILE=full` in a cell before the code below.
+>
+> The numbers in the text are those of the run that built the page ({profile} profile); the \
+outputs of your run can differ. A hidden cell stores each figure with `glue`, and \
+`glued["..."]` shows it where the page does.\
+"""
+
+EDITIONS = {"teacher": "", "student": "student/"}
+ARCHIVES = {"teacher": "dlcv-notebooks.zip", "student": "dlcv-notebooks-student.zip"}
 
 
-def colab_notebook(source: Path, repository_url: str, branch: str) -> nbformat.NotebookNode:
-    """The chapter at ``source`` as a notebook whose first cell installs dlcv when missing."""
-    notebook = jupytext.read(source)
-    notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with a text file
-    install = INSTALL_CELL.format(repository_url=repository_url, branch=branch)
-    notebook.cells.insert(0, nbformat.v4.new_code_cell(install))
-    return notebook
+def _tools():
+    """``tools.notebook_export``, from the repository the book is built from."""
+    root = Path(__file__).resolve().parents[2]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from tools import notebook_export
+
+    return notebook_export
 
 
 def _theme_option(app: Sphinx, name: str) -> Any:
@@ -51,41 +88,170 @@ def _notebook_path(app: Sphinx, docname: str) -> str:
     return f"{prefix}/{docname}.ipynb" if prefix else f"{docname}.ipynb"
 
 
-def point_colab_button_at_notebook(
+def _repository(app: Sphinx) -> str:
+    return (_theme_option(app, "repository_url") or "").rstrip("/")
+
+
+def site_url(app: Sphinx) -> str:
+    """The published book's address, ending in ``/`` (empty when unknown)."""
+    url = app.config.notebooks_site_url or app.config.html_baseurl
+    if not url:
+        match = re.match(r"https://github\.com/([^/]+)/([^/]+)$", _repository(app))
+        url = f"https://{match[1]}.github.io/{match[2]}/" if match else ""
+    return url.rstrip("/") + "/" if url else ""
+
+
+def point_buttons_at_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
-    """Rewrites the page's Colab launch URL to its notebook on the ``colab_branch``."""
-    colab_url = ((_theme_option(app, "launch_buttons") or {}).get("colab_url") or "").rstrip("/")
-    if not colab_url or not _is_notebook(app, pagename):
+    """Points the page's Colab and Binder buttons at its notebook on the ``colab_branch``."""
+    if not _is_notebook(app, pagename):
         return
-    repository = (_theme_option(app, "repository_url") or "").rstrip("/")
-    owner_and_name = repository.split("github.com/")[-1]
-    url = f"{colab_url}/github/{owner_and_name}/blob/{app.config.colab_branch}/"
-    url += _notebook_path(app, pagename)
+    launch = _theme_option(app, "launch_buttons") or {}
+    owner_and_name = _repository(app).split("github.com/")[-1]
+    branch, notebook = app.config.colab_branch, _notebook_path(app, pagename)
+    colab_url = (launch.get("colab_url") or "").rstrip("/")
+    binder_url = (launch.get("binderhub_url") or "").rstrip("/")
     for group in context.get("header_buttons", []):
         for button in group.get("buttons", []):
-            if button.get("url", "").startswith(f"{colab_url}/github/"):
-                button["url"] = url
+            url = button.get("url", "")
+            if colab_url and url.startswith(f"{colab_url}/github/"):
+                button["url"] = f"{colab_url}/github/{owner_and_name}/blob/{branch}/{notebook}"
+            elif binder_url and url.startswith(f"{binder_url}/v2/gh/"):
+                # ...?urlpath=lab/tree/book/page.md: the same interface, the notebook's path.
+                interface = url.split("?urlpath=", 1)[1].split("/tree/", 1)[0]
+                button["url"] = (
+                    f"{binder_url}/v2/gh/{owner_and_name}/{branch}"
+                    f"?urlpath={interface}/tree/{notebook}"
+                )
 
 
-def write_colab_notebooks(app: Sphinx, exception: Exception | None) -> None:
-    """Writes every notebook page as ``<build>/colab/<docname>.ipynb``."""
+def context_of(app: Sphinx, docname: str):
+    """What the build knows of ``docname``, for ``tools.notebook_export``."""
+    export = _tools()
+    env = app.env
+    glue_file = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.glue.json"
+    glue = json.loads(glue_file.read_text()) if glue_file.is_file() else {}
+    std = env.get_domain("std")
+    labels = {label: (doc, anchor, title) for label, (doc, anchor, title) in std.labels.items()}
+    for label, (doc, anchor) in std.anonlabels.items():
+        labels.setdefault(label, (doc, anchor, ""))
+    numbers = {}
+    for kind, by_id in env.toc_fignumbers.get(docname, {}).items():
+        form = app.config.numfig_format.get(kind, "%s")
+        for node_id, number in by_id.items():
+            numbers[node_id] = form % ".".join(map(str, number))
+    for label, (doc, anchor, _title) in labels.items():
+        if doc == docname and anchor in numbers:
+            numbers[label] = numbers[anchor]
+    bibfiles = [Path(app.srcdir) / path for path in getattr(app.config, "bibtex_bibfiles", [])]
+    return export.Context(
+        docname=docname,
+        srcdir=Path(app.srcdir),
+        glue={key: output["data"] for key, output in glue.items()},
+        site_url=site_url(app),
+        titles={doc: title.astext() for doc, title in env.titles.items()},
+        labels=labels,
+        numbers=numbers,
+        citations=export.citation_names(bibfiles),
+    )
+
+
+def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.NotebookNode:
+    """The page ``docname`` as a notebook, led by a note on running it and an install cell."""
+    from dlcv.settings import profile
+
+    export = _tools()
+    context = context_of(app, docname)
+    notebook = export.export(Path(app.env.doc2path(docname)), context, edition)
+    title = context.titles.get(docname, docname)
+    note = RUNNING_NOTE.format(
+        page=f"[{title}]({context.site_url}{docname}.html)" if context.site_url else title,
+        book=app.config.html_title or app.config.project,
+        profile=profile(),
+    )
+    install = INSTALL_CELL.format(
+        repository_url=_repository(app), branch=_theme_option(app, "repository_branch") or "main"
+    ).rstrip("\n")
+    first_code = next(
+        (i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"),
+        len(notebook.cells),
+    )
+    notebook.cells[first_code:first_code] = [
+        nbformat.v4.new_markdown_cell(note),
+        nbformat.v4.new_code_cell(install),
+    ]
+    nbformat.validate(notebook)
+    return notebook
+
+
+def binder_environment(app: Sphinx) -> dict[str, str]:
+    """The files of ``binder/`` on the notebooks branch: the book's environment, dlcv from git."""
+    root = Path(app.srcdir)
+    branch = _theme_option(app, "repository_branch") or "main"
+    requirements = [
+        line
+        for line in (root / "requirements.txt").read_text().splitlines()
+        if line.strip() != "-e ."
+    ]
+    requirements += ["", f"dlcv @ git+{_repository(app)}@{branch}"]
+    return {
+        "requirements.txt": "\n".join(requirements) + "\n",
+        "runtime.txt": (root / "runtime.txt").read_text(),
+        "postBuild": "#!/usr/bin/env bash\nset -euo pipefail\n"
+        "# The offline cats-vs-dogs sample, drawn into the image rather than in a reader's page.\n"
+        "python -m dlcv data prepare cats-vs-dogs --source sample\n",
+    }
+
+
+def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
+    """Writes the notebooks of both editions, Binder's environment, and the two archives."""
     if exception is not None or app.builder.format != "html":
         return
-    repository_url = (_theme_option(app, "repository_url") or "").rstrip("/")
-    branch = _theme_option(app, "repository_branch") or "main"
     out_dir = Path(app.outdir).parent / "colab"
-    for docname in sorted(app.env.found_docs):
-        if _is_notebook(app, docname):
-            target = out_dir / _notebook_path(app, docname)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = Path(app.env.doc2path(docname))
-            nbformat.write(colab_notebook(source, repository_url, branch), target)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    archives_dir = Path(app.outdir) / "notebooks"
+    archives_dir.mkdir(parents=True, exist_ok=True)
+    docnames = [doc for doc in app.env.found_docs if _is_notebook(app, doc)]
+    ordered = sorted(docnames, key=lambda doc: (_reading_order(app, doc), doc))
+    for edition, prefix in EDITIONS.items():
+        with zipfile.ZipFile(archives_dir / ARCHIVES[edition], "w", zipfile.ZIP_DEFLATED) as zf:
+            for number, docname in enumerate(ordered, start=1):
+                notebook = chapter_notebook(app, docname, edition)
+                target = out_dir / prefix / _notebook_path(app, docname)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(notebook, target)
+                name = f"{number:02d}-{docname.rpartition('/')[2]}.ipynb"
+                zf.write(target, f"{ARCHIVES[edition].removesuffix('.zip')}/{name}")
+                if edition == "teacher":  # the page's .ipynb download
+                    download = Path(app.outdir) / "_sources" / f"{docname}.ipynb"
+                    download.parent.mkdir(parents=True, exist_ok=True)
+                    nbformat.write(notebook, download)
+    for name, text in binder_environment(app).items():
+        path = out_dir / "binder" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (out_dir / "binder" / "postBuild").chmod(0o755)
+
+
+def _reading_order(app: Sphinx, docname: str) -> int:
+    """The page's place in the table of contents (depth-first from the root)."""
+    seen: list[str] = []
+
+    def walk(doc: str) -> None:
+        seen.append(doc)
+        for child in app.env.toctree_includes.get(doc, []):
+            if child not in seen:
+                walk(child)
+
+    walk(app.config.root_doc)
+    return seen.index(docname) if docname in seen else len(seen)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("colab_branch", "notebooks", "html")
+    app.add_config_value("notebooks_site_url", "", "html")
     # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
-    app.connect("html-page-context", point_colab_button_at_notebook, priority=502)
-    app.connect("build-finished", write_colab_notebooks)
+    app.connect("html-page-context", point_buttons_at_notebook, priority=502)
+    app.connect("build-finished", write_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,8 +1,10 @@
 """The ways to run a page (after `make book`): Binder, Colab, live code (Thebe), downloads.
 
-Binder opens the page's MyST source from the repository (postBuild makes .md open as a
-notebook); Colab opens the page's notebook on the branch the publish workflow pushes
-``_build/colab`` to; "Live code" starts a kernel on Binder from the book's repository and branch.
+Binder and Colab open the page's notebook (``_build/colab``, converted by the build: see
+``tools.notebook_export``) on the branch the publish workflow pushes that folder to; Binder builds
+that branch's ``binder/`` environment. "Live code" starts a kernel on Binder from the book's
+repository and branch and runs the page's cells in place. The page's ``.ipynb`` download is the
+same notebook, and ``notebooks/*.zip`` hold every chapter, with and without the solutions.
 No test connects to those services: they check what the buttons point at, and the notebooks.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import zipfile
 
 import jupytext
 import nbformat
@@ -17,6 +20,7 @@ import pytest
 import yaml
 
 from tools import REPOSITORY
+from tools.notebook_export import myst_leftovers, solution_cells
 from tools.notebooks import chapters, pages
 
 pytestmark = pytest.mark.site
@@ -51,8 +55,8 @@ def test_launch_buttons_open_this_page_in_binder_colab_and_live_code(
     links = launch_links(page, site_url, docname)
 
     assert links == {
-        "Binder": f"https://mybinder.org/v2/gh/{OWNER_AND_NAME}/{BRANCH}"
-        f"?urlpath=lab/tree/{CHAPTERS[docname].relative_to(REPOSITORY).as_posix()}",
+        "Binder": f"https://mybinder.org/v2/gh/{OWNER_AND_NAME}/{COLAB_BRANCH}"
+        f"?urlpath=lab/tree/{docname}.ipynb",
         "Colab": f"https://colab.research.google.com/github/{OWNER_AND_NAME}"
         f"/blob/{COLAB_BRANCH}/{docname}.ipynb",
         "Live Code": "button",
@@ -81,7 +85,7 @@ def test_live_code_starts_a_binder_kernel_from_the_books_repository(site_dir, do
 
 
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_download_buttons_give_the_page_as_markdown_and_as_a_notebook(site_dir, docname):
+def test_download_buttons_give_the_page_as_markdown_and_as_its_notebook(site_dir, docname):
     markup = (site_dir / f"{docname}.html").read_text(encoding="utf-8")
     source = CHAPTERS[docname]
 
@@ -94,23 +98,92 @@ def test_download_buttons_give_the_page_as_markdown_and_as_a_notebook(site_dir, 
     assert downloads == {f"_sources/{docname}.md", f"_sources/{docname}.ipynb"}
     downloaded_source = site_dir / "_sources" / f"{docname}.md"
     assert downloaded_source.read_bytes() == source.read_bytes()
-    notebook = nbformat.read(site_dir / "_sources" / f"{docname}.ipynb", as_version=4)
+    downloaded = site_dir / "_sources" / f"{docname}.ipynb"
+    assert downloaded.read_bytes() == (site_dir.parent / "colab" / f"{docname}.ipynb").read_bytes()
+
+
+def notebook_of(site_dir, docname: str, edition: str = "teacher"):
+    folder = site_dir.parent / "colab" / ("student" if edition == "student" else "")
+    notebook = nbformat.read(folder / f"{docname}.ipynb", as_version=4)
     nbformat.validate(notebook)
-    assert sources(notebook) == sources(jupytext.read(source))
-
-
-def sources(notebook) -> list[tuple[str, str]]:
-    return [(cell.cell_type, cell.source) for cell in notebook.cells]
+    return notebook
 
 
 @pytest.mark.parametrize("docname", CHAPTERS)
-def test_colab_notebook_is_the_page_after_a_cell_that_installs_dlcv(site_dir, docname):
-    notebook = nbformat.read(site_dir.parent / "colab" / f"{docname}.ipynb", as_version=4)
-    nbformat.validate(notebook)
-    install = notebook.cells[0]
+def test_notebook_installs_dlcv_without_the_book_tooling_before_any_code(site_dir, docname):
+    notebook = notebook_of(site_dir, docname)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    install = code[0].source
 
-    assert install.cell_type == "code"
-    assert "import dlcv\nexcept ModuleNotFoundError:" in install.source
-    assert f'%pip install --quiet "dlcv @ git+{REPOSITORY_URL}@{BRANCH}"' in install.source
-    assert sources(notebook)[1:] == sources(jupytext.read(CHAPTERS[docname]))
+    assert "import dlcv\nexcept ModuleNotFoundError:" in install
+    assert f'%pip install --quiet "dlcv @ git+{REPOSITORY_URL}@{BRANCH}"' in install
+    assert not re.search(r"myst|sphinx|jupyter-book", install, re.I)
+    assert all("myst_nb" not in cell.source for cell in code)
+    assert "DLCV_PROFILE=full" in notebook.cells[notebook.cells.index(code[0]) - 1].source
     assert notebook.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_notebook_runs_the_pages_code_cells_in_order(site_dir, docname):
+    chapter = [c.source for c in jupytext.read(CHAPTERS[docname]).cells if c.cell_type == "code"]
+    chapter = [source.replace("from myst_nb import glue", "from dlcv.notebook import glue, glued")
+               for source in chapter]
+    notebook = [cell.source for cell in notebook_of(site_dir, docname).cells]
+
+    positions = [notebook.index(source) for source in chapter]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("edition", ["teacher", "student"])
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_notebook_markdown_has_no_myst_only_markup(site_dir, docname, edition):
+    assert myst_leftovers(notebook_of(site_dir, docname, edition)) == []
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_student_notebook_is_the_teacher_notebook_without_the_solutions(site_dir, docname):
+    teacher, student = notebook_of(site_dir, docname), notebook_of(site_dir, docname, "student")
+    exercises = CHAPTERS[docname].read_text(encoding="utf-8").count("## Exercises")
+
+    assert solution_cells(student) == []
+    assert bool(solution_cells(teacher)) == bool(exercises)
+    kept = [cell.source for cell in student.cells]
+    assert kept == [cell.source for cell in teacher.cells if cell.source in kept]
+
+
+@pytest.mark.parametrize("edition", ["teacher", "student"])
+def test_archives_hold_every_chapter_in_reading_order(site_dir, edition):
+    name = {"teacher": "dlcv-notebooks.zip", "student": "dlcv-notebooks-student.zip"}[edition]
+    with zipfile.ZipFile(site_dir / "notebooks" / name) as archive:
+        names = archive.namelist()
+        expected = [
+            f"{name.removesuffix('.zip')}/{i:02d}-{posixpath.basename(doc)}.ipynb"
+            for i, doc in enumerate(CHAPTERS, start=1)
+        ]
+        assert names == expected
+        for member, docname in zip(names, CHAPTERS, strict=True):
+            assert archive.read(member) == notebook_bytes(site_dir, docname, edition)
+
+
+def notebook_bytes(site_dir, docname: str, edition: str) -> bytes:
+    folder = site_dir.parent / "colab" / ("student" if edition == "student" else "")
+    return (folder / f"{docname}.ipynb").read_bytes()
+
+
+def test_the_notebooks_page_links_both_archives(site_dir):
+    markup = (site_dir / "book" / "notebooks.html").read_text(encoding="utf-8")
+
+    for name in ("dlcv-notebooks.zip", "dlcv-notebooks-student.zip"):
+        assert f'href="../notebooks/{name}"' in markup
+        assert (site_dir / "notebooks" / name).is_file()
+
+
+def test_binder_builds_the_notebooks_branch_with_the_books_requirements_and_dlcv(site_dir):
+    binder = site_dir.parent / "colab" / "binder"
+    requirements = (binder / "requirements.txt").read_text().splitlines()
+    pinned = (REPOSITORY / "requirements.txt").read_text().splitlines()
+
+    assert [line for line in pinned if line.strip() != "-e ."] == requirements[: len(pinned) - 1]
+    assert requirements[-1] == f"dlcv @ git+{REPOSITORY_URL}@{BRANCH}"
+    assert (binder / "runtime.txt").read_text() == (REPOSITORY / "runtime.txt").read_text()
+    assert "dlcv data prepare cats-vs-dogs --source sample" in (binder / "postBuild").read_text()

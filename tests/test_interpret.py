@@ -384,11 +384,13 @@ def test_grad_cam_of_a_model_without_conv_is_a_config_error():
 
 
 def test_receptive_fields_of_the_mnist_convnet(mnist_model):
-    convs = [l.name for l in mnist_model.layers if isinstance(l, keras.layers.Conv2D)]
-    pools = [l.name for l in mnist_model.layers if isinstance(l, keras.layers.MaxPooling2D)]
+    convs = [la.name for la in mnist_model.layers if isinstance(la, keras.layers.Conv2D)]
+    pools = [la.name for la in mnist_model.layers if isinstance(la, keras.layers.MaxPooling2D)]
 
     assert [interpret.receptive_field(mnist_model, name) for name in convs] == [
-        (3, 3), (8, 8), (18, 18)
+        (3, 3),
+        (8, 8),
+        (18, 18),
     ]
     assert [interpret.receptive_field(mnist_model, name) for name in pools] == [(4, 4), (10, 10)]
 
@@ -412,7 +414,8 @@ def test_receptive_field_is_where_the_gradient_of_one_cell_reaches():
 
     expected = (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
     assert interpret.receptive_field(model, "last") == expected
-    # By hand, (k - 1) * dilation * jump per layer: rows 5 + 1*2 + 2*2*4 + 0, cols 3 + 1 + 2*2*2 + 2*2.
+    # By hand, (k - 1) * dilation * jump per layer:
+    # rows 5 + 1*2 + 2*2*4 + 0, cols 3 + 1 + 2*2*2 + 2*2.
     assert expected == (23, 16)
 
 

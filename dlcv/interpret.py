@@ -8,7 +8,8 @@ convnets, all working on the book's own trained models:
 - :func:`filter_patterns` and :func:`plot_filter_patterns`: the input each filter responds to
   most, found by gradient ascent on the input;
 - :func:`grad_cam` and :func:`plot_grad_cam`: which parts of an image pushed the classifier
-  towards a class (Grad-CAM).
+  towards a class (Grad-CAM), and :func:`receptive_field`: how much of the image one cell of
+  the explained feature map sees.
 
 Functions taking an ``image`` take one image as the model takes it, without the batch axis
 (``(height, width, channels)``; a grayscale ``(height, width)`` image is accepted too), or a
@@ -359,10 +360,19 @@ def grad_cam(
     weighted by it and summed, give the heatmap. Negative values (evidence against the class)
     are set to zero and the result is divided by its maximum.
 
+    The class score is the classifier's *logit*, its output before the sigmoid or softmax, as
+    in Selvaraju et al. (2017) and the Keras example: where the model ends in a ``Dense`` layer
+    with a sigmoid or softmax activation, the logit is recomputed from that layer's input and
+    weights, in float32. The probability would serve less well: a confident model's sigmoid
+    rounds to exactly 1.0 in float32 (from a logit of about 17), its gradient is then zero,
+    and so would be the heatmap. For one sigmoid unit the two give the same heatmap otherwise,
+    since the gradient of ``p`` is the gradient of the logit times ``p (1 - p) > 0``, which
+    the division by the maximum removes. Other models are explained on their output itself.
+
     For a binary classifier with one sigmoid unit, such as the book's cats-vs-dogs convnet,
-    class 1 is the positive class (score: the predicted probability ``p``, "dog") and class 0
-    the other one (score ``1 - p``, "cat"). For a softmax classifier, ``class_index`` is the
-    output unit.
+    class 1 is the positive class (score: the logit ``z`` of ``p``, "dog") and class 0 the
+    other one (score ``-z``, the logit of ``1 - p``, "cat"). For a softmax classifier,
+    ``class_index`` is the output unit.
 
     Args:
         model: a built classifier with a single image input and one output.
@@ -397,11 +407,19 @@ def grad_cam(
         raise ConfigError(
             f"Model {model.name!r} has {len(model.outputs)} outputs; grad_cam needs one."
         )
-    explainer = keras.Model(_single_input(model), [conv.output, model.outputs[0]])
+    head = _probability_head(model)
+    explained = head.input if head is not None else model.outputs[0]
+    explainer = keras.Model(_single_input(model), [conv.output, explained])
     with tf.GradientTape() as tape:
         tape.watch(images)  # records the convolution even if its weights are frozen
-        feature_maps, predictions = explainer(images, training=False)
-        score = _class_score(predictions[0], class_index)
+        feature_maps, outputs = explainer(images, training=False)
+        if head is None:
+            score = _class_score(outputs[0], class_index)
+        else:
+            logits = tf.matmul(tf.cast(outputs, tf.float32), tf.cast(head.kernel, tf.float32))
+            if head.bias is not None:
+                logits = logits + tf.cast(head.bias, tf.float32)
+            score = _class_score(logits[0], class_index, logits=True)
     # The weighting in float32, also for a model trained in mixed (16-bit) precision.
     grads = tf.cast(tape.gradient(score, feature_maps), tf.float32)
     feature_maps = tf.cast(feature_maps, tf.float32)
@@ -409,6 +427,48 @@ def grad_cam(
     heatmap = tf.nn.relu(tf.reduce_sum(feature_maps[0] * channel_weights, axis=-1)).numpy()
     peak = heatmap.max()
     return (heatmap / peak if peak > 0 else heatmap).astype("float32")
+
+
+def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
+    """The window of the input one cell of a layer's output sees: its receptive field.
+
+    Computed from the layers from the input up to ``layer_name``, in order, as for a plain
+    chain of layers such as the book's convnets: each convolution or pooling of kernel ``k``,
+    dilation ``d`` and stride ``s`` widens the field by ``(k - 1) d`` times the distance, in
+    input pixels, between neighbouring cells of its input, and multiplies that distance by
+    ``s``. Layers that do not move pixels (rescaling, dropout, the augmentation stage in
+    inference) leave it as it is. Padding shifts the window, it does not change its size.
+
+    Args:
+        model: a built model whose top-level layers form a chain.
+        layer_name: the layer whose cells to measure, usually a ``Conv2D``.
+
+    Returns:
+        ``(height, width)`` of the field in input pixels (at the border of the image, part of
+        it falls outside).
+
+    Raises:
+        ConfigError: if the layer is unknown or has no feature maps.
+
+    Example (the MNIST convnet: 3x3 convolutions with 2x2 poolings between them):
+        >>> from dlcv.models import mnist_convnet
+        >>> model = mnist_convnet()
+        >>> convs = [l.name for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+        >>> [receptive_field(model, name) for name in convs]
+        [(3, 3), (8, 8), (18, 18)]
+    """
+    target = _feature_map_layer(model, layer_name)
+    size, jump = np.ones(2, dtype=int), np.ones(2, dtype=int)
+    for layer in model.layers:
+        kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        if kernel is not None:
+            strides = getattr(layer, "strides", None) or kernel  # pooling strides default
+            dilation = getattr(layer, "dilation_rate", (1, 1))
+            size = size + (np.asarray(kernel) - 1) * np.asarray(dilation) * jump
+            jump = jump * np.asarray(strides)
+        if layer is target:
+            break
+    return int(size[0]), int(size[1])
 
 
 def overlay_heatmap(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4) -> np.ndarray:
@@ -571,19 +631,38 @@ def _as_batch(model: keras.Model, image: np.ndarray) -> np.ndarray:
     return batch
 
 
-def _class_score(predictions: tf.Tensor, class_index: int | None) -> tf.Tensor:
-    """The score Grad-CAM explains: a class's probability (``1 - p`` for a sigmoid's class 0)."""
+def _probability_head(model: keras.Model) -> keras.layers.Dense | None:
+    """The ``Dense`` layer with a sigmoid or softmax activation that makes ``model``'s output,
+    whose logits Grad-CAM explains; ``None`` for any other model."""
+    head = model.layers[-1] if model.layers else None
+    if not isinstance(head, keras.layers.Dense) or head.output is not model.outputs[0]:
+        return None
+    # Keras' own activations serialize to their name; a custom one to a dict, never matched.
+    name = keras.activations.serialize(head.activation)
+    return head if isinstance(name, str) and name in ("sigmoid", "softmax") else None
+
+
+def _class_score(
+    predictions: tf.Tensor, class_index: int | None, logits: bool = False
+) -> tf.Tensor:
+    """The score Grad-CAM explains for ``class_index``: with ``logits``, a class's logit (``-z``
+    for a sigmoid's class 0), otherwise its probability (``1 - p`` for a sigmoid's class 0)."""
     units = predictions.shape[-1]
     classes = 2 if units == 1 else units
     if class_index is None:
-        class_index = int(predictions[0] >= 0.5) if units == 1 else int(tf.argmax(predictions))
+        threshold = 0.0 if logits else 0.5
+        class_index = (
+            int(predictions[0] >= threshold) if units == 1 else int(tf.argmax(predictions))
+        )
     if not (isinstance(class_index, int | np.integer) and 0 <= class_index < classes):
         raise ConfigError(
             f"class_index={class_index!r} is not a class of this model; pass 0 to "
             f"{classes - 1}, or None for the predicted class."
         )
     if units == 1:
-        return predictions[0] if class_index == 1 else 1 - predictions[0]
+        if class_index == 1:
+            return predictions[0]
+        return -predictions[0] if logits else 1 - predictions[0]
     return predictions[class_index]
 
 

@@ -7,6 +7,7 @@ import io
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from matplotlib.figure import Figure
 
 import dlcv
@@ -309,6 +310,53 @@ def test_grad_cam_explains_the_chosen_class_of_a_softmax_classifier(half_bright)
     assert left_and_right(dark) == (0.0, 1.0)
 
 
+@pytest.mark.parametrize("units", [1, 2])
+def test_grad_cam_explains_a_saturated_classifier_through_its_logits(half_bright, units):
+    """A confident model's probability rounds to exactly 1.0 in float32: its gradient is zero,
+    and a Grad-CAM on the probability would be blank. The logit still has the answer."""
+    model = brightness_classifier(units)
+    dense = model.layers[-1]
+    dense.set_weights([w * 100 for w in dense.get_weights()])  # logits in the hundreds
+    probabilities = model.predict(half_bright[None], verbose=0)[0]
+    assert probabilities.max() == 1.0  # saturated in float32
+
+    bright_class = 1 if units == 1 else 0
+    bright = interpret.grad_cam(model, half_bright, class_index=bright_class)
+    dark = interpret.grad_cam(model, half_bright, class_index=1 - bright_class)
+
+    np.testing.assert_array_equal(interpret.grad_cam(model, half_bright), bright)
+    assert left_and_right(bright) == (1.0, 0.0)
+    assert left_and_right(dark) == (0.0, 1.0)
+
+
+def test_grad_cam_weights_each_channel_by_its_mean_gradient():
+    """A linear model whose answer is known: two channels (the image, and the image plus 1)
+    read by a dense layer with a different weight at every position. The gradient of the logit
+    with respect to channel k at (i, j) is that weight, so the heatmap is
+    relu(sum_k mean_ij(W_k) * A_k), divided by its maximum."""
+    inputs = keras.Input(shape=(6, 6, 1))
+    conv = keras.layers.Conv2D(2, 1, name="two_channels")
+    dense = keras.layers.Dense(1, activation="sigmoid")
+    model = keras.Model(inputs, dense(keras.layers.Flatten()(conv(inputs))))
+    conv.set_weights([np.ones((1, 1, 1, 2)), np.array([0.0, 1.0])])
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(6, 6, 2))
+    weights[..., 0] += 1.0  # channel 0 counts for the class, channel 1 against, on average
+    weights[..., 1] -= 0.5
+    dense.set_weights([weights.reshape(72, 1), np.zeros(1)])
+    image = rng.uniform(0, 1, (6, 6, 1)).astype("float32")
+    channels = np.concatenate([image, image + 1], axis=-1)
+
+    for class_index, sign in ((1, 1.0), (0, -1.0)):
+        expected = np.maximum(channels @ (sign * weights.mean(axis=(0, 1))), 0)
+        expected = expected / expected.max() if expected.max() > 0 else expected
+
+        heatmap = interpret.grad_cam(model, image, class_index=class_index)
+
+        np.testing.assert_allclose(heatmap, expected, rtol=1e-4, atol=1e-6)
+    assert heatmap.max() == 1.0 or heatmap.max() == 0.0
+
+
 def test_grad_cam_uses_the_last_conv_by_default(mnist_model, digit):
     heatmap = interpret.grad_cam(mnist_model, digit)
 
@@ -330,6 +378,45 @@ def test_grad_cam_of_a_model_without_conv_is_a_config_error():
 
     with pytest.raises(ConfigError, match="no top-level Conv2D"):
         interpret.grad_cam(model, np.zeros((4, 4, 1)))
+
+
+# receptive_field
+
+
+def test_receptive_fields_of_the_mnist_convnet(mnist_model):
+    convs = [la.name for la in mnist_model.layers if isinstance(la, keras.layers.Conv2D)]
+    pools = [la.name for la in mnist_model.layers if isinstance(la, keras.layers.MaxPooling2D)]
+
+    assert [interpret.receptive_field(mnist_model, name) for name in convs] == [
+        (3, 3),
+        (8, 8),
+        (18, 18),
+    ]
+    assert [interpret.receptive_field(mnist_model, name) for name in pools] == [(4, 4), (10, 10)]
+
+
+def test_receptive_field_is_where_the_gradient_of_one_cell_reaches():
+    """For a linear chain with strides, dilation and average pooling, every input pixel in
+    the receptive field of a cell changes it: the gradient's support is the field."""
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(64, 48, 1))
+    x = keras.layers.Conv2D(2, (5, 3), strides=(2, 1))(inputs)
+    x = keras.layers.AveragePooling2D(2)(x)
+    x = keras.layers.Conv2D(2, 3, dilation_rate=2)(x)
+    x = keras.layers.Conv2D(1, (1, 3), name="last")(x)
+    model = keras.Model(inputs, x)
+    image = tf.Variable(np.zeros((1, 64, 48, 1), "float32"))
+    with tf.GradientTape() as tape:
+        out = model(image)
+        centre = out[0, out.shape[1] // 2, out.shape[2] // 2, 0]
+    grad = tape.gradient(centre, image).numpy()[0, ..., 0]
+    rows, cols = np.nonzero(grad)
+
+    expected = (rows.max() - rows.min() + 1, cols.max() - cols.min() + 1)
+    assert interpret.receptive_field(model, "last") == expected
+    # By hand, (k - 1) * dilation * jump per layer:
+    # rows 5 + 1*2 + 2*2*4 + 0, cols 3 + 1 + 2*2*2 + 2*2.
+    assert expected == (23, 16)
 
 
 def test_overlay_blends_the_resized_jet_heatmap_into_the_image():

@@ -2,7 +2,8 @@
 what a kernel holds.
 
 :func:`plot_window_positions` draws, for the printed page, every position a window takes over
-a padded input; :func:`plot_kernels` draws kernels with their weights written in. :func:`convolution_explorer` writes the HTML a page emits for
+a padded input; :func:`plot_kernels` draws kernels with their weights written in.
+:func:`convolution_explorer` writes the HTML a page emits for
 ``book/_static/conv-explorer.js``.
 
 A page calls :func:`convolution_explorer` in a code cell with a real digit. The cell's output

@@ -253,7 +253,9 @@ def test_padding_amounts(n, kernel_size, stride, padding, expected):
     channels=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_compose_kernels_is_two_stacked_linear_convolutions(first_size, second_size, channels, seed):
+def test_compose_kernels_is_two_stacked_linear_convolutions(
+    first_size, second_size, channels, seed
+):
     rng = np.random.default_rng(seed)
     in_channels, middle, filters = channels
     first = rng.normal(size=(*first_size, in_channels, middle))

@@ -303,7 +303,8 @@ def plot_kernels(kernels: Mapping[str, np.ndarray], decimals: int = 2) -> Figure
         for (row, column), weight in np.ndenumerate(kernel):
             # Dark text on pale cells, white on saturated ones.
             color = "white" if abs(weight) > 0.6 * scale else "black"
-            ax.text(column, row, f"{weight:.{decimals}f}", ha="center", va="center",
+            shown = round(float(weight), decimals) + 0.0  # + 0.0: no "-0.00"
+            ax.text(column, row, f"{shown:.{decimals}f}", ha="center", va="center",
                     color=color, fontsize="small")
         ax.set_xticks([])
         ax.set_yticks([])

@@ -156,7 +156,7 @@ def test_plot_window_positions_rejects_a_window_larger_than_a_valid_input():
 
 
 def test_plot_kernels_draws_every_weight_on_one_shared_scale():
-    small = np.array([[0.5, -0.25], [0.0, 0.125]])
+    small = np.array([[0.5, -0.25], [-0.0001, 0.125]])  # -0.0001 is written 0.000, not -0.000
     large = np.array([[2.0, 0.0], [0.0, -1.0]])
     figure = plot_kernels({"small": small, "large": large}, decimals=3)
     axes = figure.axes

@@ -1,7 +1,9 @@
-"""The convolution explorer, and its static counterpart: where a sliding window goes.
+"""The convolution explorer, and its static counterparts: where a sliding window goes, and
+what a kernel holds.
 
 :func:`plot_window_positions` draws, for the printed page, every position a window takes over
-a padded input. :func:`convolution_explorer` writes the HTML a page emits for
+a padded input; :func:`plot_kernels` draws kernels with their weights written in.
+:func:`convolution_explorer` writes the HTML a page emits for
 ``book/_static/conv-explorer.js``.
 
 A page calls :func:`convolution_explorer` in a code cell with a real digit. The cell's output
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -263,3 +265,48 @@ def _unit_interval(image: np.ndarray) -> np.ndarray:
             f"got values from {pixels.min()} to {pixels.max()}. Divide by 255 first."
         )
     return pixels
+
+
+def plot_kernels(kernels: Mapping[str, np.ndarray], decimals: int = 2) -> Figure:
+    """2D kernels side by side, each weight written in its cell, on one colour scale.
+
+    Positive weights are red, negative blue and zero white, with the same scale for every
+    panel (the largest absolute weight of all), so that kernels can be compared weight by
+    weight: a hand-made kernel next to a learned one, for instance.
+
+    Args:
+        kernels: panel title to a 2D kernel, in the order to draw them.
+        decimals: how many decimals to write.
+
+    Returns:
+        A figure with one panel per kernel.
+
+    Raises:
+        ConfigError: if there is no kernel, a kernel is not 2D, or ``decimals`` is negative.
+    """
+    if not kernels:
+        raise ConfigError("plot_kernels needs at least one kernel.")
+    int_in_range(decimals, "decimals", range(0, 10))
+    arrays = {title: np.asarray(kernel, dtype=np.float64) for title, kernel in kernels.items()}
+    for title, kernel in arrays.items():
+        if kernel.ndim != 2:
+            raise ConfigError(
+                f"The kernel {title!r} has shape {kernel.shape}; pass 2D kernels "
+                "(for a Conv2D kernel k, k[:, :, 0, 0])."
+            )
+    scale = max(float(np.abs(kernel).max()) for kernel in arrays.values()) or 1.0
+    figure = Figure(figsize=(2.3 * len(arrays), 2.5), layout="constrained")
+    axes = figure.subplots(1, len(arrays), squeeze=False)[0]
+    colormap = matplotlib.colormaps["RdBu_r"]
+    for ax, (title, kernel) in zip(axes, arrays.items(), strict=True):
+        ax.imshow(kernel, cmap=colormap, vmin=-scale, vmax=scale)
+        for (row, column), weight in np.ndenumerate(kernel):
+            # Dark text on pale cells, white on saturated ones.
+            color = "white" if abs(weight) > 0.6 * scale else "black"
+            shown = round(float(weight), decimals) + 0.0  # + 0.0: no "-0.00"
+            ax.text(column, row, f"{shown:.{decimals}f}", ha="center", va="center",
+                    color=color, fontsize="small")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize="medium")
+    return figure

@@ -4,7 +4,8 @@ These are the reference implementations the book explains and the tests hold aga
 :func:`conv2d`, :func:`max_pool2d` and :func:`average_pool2d` compute exactly what
 ``layers.Conv2D``, ``layers.MaxPooling2D`` and ``layers.AveragePooling2D`` compute, with the
 same ``"valid"`` and ``"same"`` padding rules; :func:`conv_output_size` and
-:func:`receptive_field` do the arithmetic of shapes.
+:func:`receptive_field` do the arithmetic of shapes; :func:`compose_kernels` shows that two
+stacked linear convolutions are one.
 
 Images are batched and channels-last (NHWC), the Keras default: ``(batch, height, width,
 channels)``. To use a single grayscale image ``image`` of shape ``(height, width)``, pass
@@ -267,6 +268,57 @@ def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
         size += (kernel_size - 1) * step
         step *= stride
     return size
+
+
+def compose_kernels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The one kernel that computes what two stacked linear convolutions compute.
+
+    Two ``Conv2D`` layers without activation and without bias, stride 1 and ``"valid"``
+    padding, are a single convolution: ``conv2d(conv2d(x, first), second)`` equals
+    ``conv2d(x, compose_kernels(first, second))``. Each weight of ``second`` adds a copy of
+    ``first``, scaled by it, shifted to where it looks, so a ``k1`` and a ``k2`` kernel make
+    one of side ``k1 + k2 - 1``: two 3x3 kernels make a 5x5.
+
+    Args:
+        first: kernels of the first layer, shape ``(k1h, k1w, in, mid)``.
+        second: kernels of the second layer, shape ``(k2h, k2w, mid, out)``.
+
+    Returns:
+        The composed kernels, float64, shape ``(k1h + k2h - 1, k1w + k2w - 1, in, out)``.
+
+    Raises:
+        ConfigError: if a kernel does not have rank 4, or the second layer's input channels
+            are not the first layer's filters.
+
+    Example:
+        >>> compose_kernels(np.ones((3, 3, 1, 1)), np.ones((3, 3, 1, 1)))[:, :, 0, 0]
+        array([[1., 2., 3., 2., 1.],
+               [2., 4., 6., 4., 2.],
+               [3., 6., 9., 6., 3.],
+               [2., 4., 6., 4., 2.],
+               [1., 2., 3., 2., 1.]])
+    """
+    first = np.asarray(first, dtype=np.float64)
+    second = np.asarray(second, dtype=np.float64)
+    for name, kernel in (("first", first), ("second", second)):
+        if kernel.ndim != 4:
+            raise ConfigError(
+                f"{name} has shape {kernel.shape}; it must have rank 4, (kh, kw, in, out)."
+            )
+    if first.shape[3] != second.shape[2]:
+        raise ConfigError(
+            f"first has {first.shape[3]} filter(s) but second expects {second.shape[2]} input "
+            f"channel(s) (first.shape={first.shape}, second.shape={second.shape}); "
+            "they must be equal."
+        )
+    (h1, w1, in_channels, _), (h2, w2, _, filters) = first.shape, second.shape
+    composed = np.zeros((h1 + h2 - 1, w1 + w2 - 1, in_channels, filters))
+    for u in range(h2):
+        for v in range(w2):
+            # The second layer's weight at (u, v) reads the first layer's output u rows and
+            # v columns further on, which saw the input through `first` shifted by (u, v).
+            composed[u : u + h1, v : v + w1] += np.tensordot(first, second[u, v], axes=1)
+    return composed
 
 
 def _pool2d(

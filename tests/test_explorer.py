@@ -16,6 +16,7 @@ from dlcv.explorer import (
     center_crop,
     convolution_explorer,
     example_kernels,
+    plot_kernels,
     plot_window_positions,
 )
 
@@ -152,3 +153,23 @@ def test_plot_window_positions_marks_one_dot_per_output():
 def test_plot_window_positions_rejects_a_window_larger_than_a_valid_input():
     with pytest.raises(ConfigError, match="does not fit"):
         plot_window_positions(3, 5)
+
+
+def test_plot_kernels_draws_every_weight_on_one_shared_scale():
+    small = np.array([[0.5, -0.25], [-0.0001, 0.125]])  # -0.0001 is written 0.000, not -0.000
+    large = np.array([[2.0, 0.0], [0.0, -1.0]])
+    figure = plot_kernels({"small": small, "large": large}, decimals=3)
+    axes = figure.axes
+    assert [ax.get_title() for ax in axes] == ["small", "large"]
+    assert [text.get_text() for text in axes[0].texts] == ["0.500", "-0.250", "0.000", "0.125"]
+    for ax in axes:
+        assert ax.images[0].get_clim() == (-2.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("kernels", "message"),
+    [({}, "at least one"), ({"flat": np.ones(3)}, "pass 2D kernels")],
+)
+def test_plot_kernels_rejects_unusable_kernels(kernels, message):
+    with pytest.raises(ConfigError, match=message):
+        plot_kernels(kernels)

@@ -217,6 +217,8 @@ kernel_3x3 = np.ones((3, 3, 1, 1))
         (lambda: ops.conv_output_size(5, 3, stride=True), "stride=True"),
         (lambda: ops.receptive_field([(3, 1), 2]), r"layers\[1\] is 2"),
         (lambda: ops.receptive_field([(3, 0)]), "stride=0"),
+        (lambda: ops.compose_kernels(np.ones((3, 3)), kernel_3x3), "first has shape"),
+        (lambda: ops.compose_kernels(kernel_3x3, np.ones((3, 3, 2, 1))), "must be equal"),
     ],
 )
 def test_invalid_arguments_raise_config_error(call, message):
@@ -242,3 +244,44 @@ def test_config_error_is_a_value_error():
 )
 def test_padding_amounts(n, kernel_size, stride, padding, expected):
     assert ops.padding_amounts(n, kernel_size, stride, padding) == expected
+
+
+@examples
+@given(
+    first_size=st.tuples(sizes, sizes),
+    second_size=st.tuples(sizes, sizes),
+    channels=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_compose_kernels_is_two_stacked_linear_convolutions(
+    first_size, second_size, channels, seed
+):
+    rng = np.random.default_rng(seed)
+    in_channels, middle, filters = channels
+    first = rng.normal(size=(*first_size, in_channels, middle))
+    second = rng.normal(size=(*second_size, middle, filters))
+    x = rng.normal(size=(2, 9, 10, in_channels))
+    composed = ops.compose_kernels(first, second)
+    assert composed.shape == (
+        first_size[0] + second_size[0] - 1, first_size[1] + second_size[1] - 1, in_channels, filters
+    )
+    np.testing.assert_allclose(
+        ops.conv2d(x, composed), ops.conv2d(ops.conv2d(x, first), second), atol=1e-10
+    )
+
+
+def test_compose_kernels_of_identities_is_an_identity():
+    identity = np.zeros((3, 3, 1, 1))
+    identity[1, 1] = 1.0
+    composed = ops.compose_kernels(identity, identity)
+    expected = np.zeros((5, 5, 1, 1))
+    expected[2, 2] = 1.0  # two centred windows: the centre of the 5x5
+    np.testing.assert_array_equal(composed, expected)
+
+
+def test_a_relu_between_two_convolutions_breaks_the_composition():
+    rng = np.random.default_rng(1)
+    first, second = rng.normal(size=(3, 3, 1, 2)), rng.normal(size=(3, 3, 2, 1))
+    x = rng.normal(size=(1, 8, 8, 1))
+    with_relu = ops.conv2d(np.maximum(ops.conv2d(x, first), 0), second)
+    assert not np.allclose(with_relu, ops.conv2d(x, ops.compose_kernels(first, second)))

@@ -278,3 +278,32 @@ def test_live_code_says_so_when_thebe_cannot_load(sized_page, site_url, console_
     message.wait_for(timeout=5000)
     assert "could not start" in message.inner_text()
     console_errors.clear()  # the aborted request is the point of the test
+
+
+# --- Apparatus -------------------------------------------------------------------------------
+
+GLOSSARY_TERMS = [
+    "Receptive field", "Feature map", "Filter", "Kernel", "Channel", "Stride", "Padding",
+    "Pooling", "Equivariance", "Invariance", "Overfitting", "Data augmentation", "Dropout",
+    "Parameter sharing", "Grad-CAM", "Activation", "Logits", "Softmax", "Epoch", "Batch",
+    "Validation set",
+]
+
+
+def test_the_glossary_defines_the_books_terms(site_dir):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup((site_dir / "book" / "glossary.html").read_text("utf-8"), "html.parser")
+    entries = {dt.get_text(" ", strip=True).rstrip("#").strip(): dt.find_next_sibling("dd")
+               for dt in soup.select("dl.glossary > dt")}
+    assert set(GLOSSARY_TERMS) <= set(entries), set(GLOSSARY_TERMS) - set(entries)
+    for term, definition in entries.items():
+        sentences = re.findall(r"[.!?](?:\s|$)", definition.get_text(" ", strip=True))
+        assert 1 <= len(sentences) <= 3, f"{term}: {len(sentences)} sentences"
+
+
+def test_the_bibliography_lists_the_cited_works(site_dir):
+    markup = (site_dir / "book" / "bibliography.html").read_text("utf-8")
+    assert "Deep Learning with Python" in markup
+    assert len(re.findall(r'<div class="citation"|<dt class="label"|role="doc-biblioentry"',
+                          markup)) >= 5

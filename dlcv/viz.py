@@ -3,6 +3,12 @@
 Figures are created with ``matplotlib.figure.Figure`` directly rather than ``pyplot``, so
 building many of them in a page or a test holds no global state and leaks no windows. In a
 notebook, ``import dlcv`` lets such figures display (and be glued) as PNG images.
+
+The figures are read on a phone too, where the book shrinks them to the screen's width (about
+370 pixels): text is set larger than matplotlib's default and the figures are kept narrow
+(:data:`LEGIBLE`, :data:`GRID_WIDTH`), so that labels stay legible there. Text in a figure of
+width ``w`` inches shown ``r`` pixels wide is ``points * r / (72 * w)`` pixels tall, whatever
+the resolution it was drawn at.
 """
 
 from __future__ import annotations
@@ -18,6 +24,28 @@ from dlcv.validate import positive_int
 
 TRAIN_COLOR = "tab:blue"
 VALIDATION_COLOR = "tab:orange"
+
+LEGIBLE = {
+    "font.size": 12,
+    "axes.titlesize": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+    "figure.titlesize": 13,
+}
+"""Text sizes (points) of the charts: 11-point ticks in a 7-inch figure are about 8 pixels
+tall on a phone."""
+
+PANEL_WIDTH = 3.6
+"""Width of one panel of the curves, in inches (two panels: 7.2 inches)."""
+
+GRID_WIDTH = 9.0
+"""The widest a grid of titled images gets, in inches: wider grids wrap into more rows."""
+
+TITLE_POINTS_PER_INCH = 1.7
+"""A titled grid's title size in points per inch of the figure's width (between 10 and 15
+points): the titles are about 9 pixels tall when the grid is shrunk to a phone's width."""
 
 
 def plot_history(
@@ -37,7 +65,12 @@ def plot_history(
     Returns:
         A figure with one axes per metric.
     """
-    figure = Figure(figsize=(4.2 * len(metrics), 3.4), layout="constrained")
+    with matplotlib.rc_context(LEGIBLE):
+        return _plot_history(history, metrics, best_epoch, title)
+
+
+def _plot_history(history, metrics, best_epoch, title) -> Figure:
+    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), 3.2), layout="constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics, strict=True):
         values = history[metric]
@@ -72,7 +105,12 @@ def compare_histories(
     Returns:
         A figure with one axes per metric and one labelled line per run.
     """
-    figure = Figure(figsize=(4.6 * len(metrics), 3.6), layout="constrained")
+    with matplotlib.rc_context(LEGIBLE):
+        return _compare_histories(histories, metrics, title)
+
+
+def _compare_histories(histories, metrics, title) -> Figure:
+    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), 3.4), layout="constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     colors = matplotlib.colormaps["tab10"].colors
     for ax, metric in zip(axes, metrics, strict=True):
@@ -111,7 +149,12 @@ def compare_over_seeds(
             raise ConfigError(
                 f"The runs of {label!r} must be one or more, all of the same number of epochs."
             )
-    figure = Figure(figsize=(4.6 * len(metrics), 3.6), layout="constrained")
+    with matplotlib.rc_context(LEGIBLE):
+        return _compare_over_seeds(runs, metrics, title)
+
+
+def _compare_over_seeds(runs, metrics, title) -> Figure:
+    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), 3.4), layout="constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     colors = matplotlib.colormaps["tab10"].colors
     for ax, metric in zip(axes, metrics, strict=True):
@@ -159,6 +202,11 @@ def paired_by_seed(
             raise ConfigError(
                 f"{label!r} has {len(per_seed)} values for {len(seeds)} seeds; give one per seed."
             )
+    with matplotlib.rc_context(LEGIBLE):
+        return _paired_by_seed(values, seeds, ylabel, interval)
+
+
+def _paired_by_seed(values, seeds, ylabel, interval) -> Figure:
     labels = list(values)
     table = np.array([values[label] for label in labels])  # variants x seeds
     figure = Figure(figsize=(1.8 + 1.5 * len(labels), 3.6), layout="constrained")
@@ -171,7 +219,7 @@ def paired_by_seed(
     ax.set_xticks(x, labels)
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(loc="lower right")
     if interval is not None:
         low, high = interval
         ax.set_title(f"difference: 95% interval [{low:+.1f}, {high:+.1f}] points",
@@ -184,7 +232,7 @@ def _label_epoch_axes(ax, ylabel: str) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend()
 
 
 def image_grid(
@@ -200,12 +248,15 @@ def image_grid(
         images: ``(n, h, w)`` grayscale or ``(n, h, w, 3)`` RGB images (uint8, or floats in
             [0, 1]); a trailing channel of size 1 is dropped.
         titles: one title per image.
-        columns: images per row.
+        columns: images per row. A grid with titles that would be wider than
+            :data:`GRID_WIDTH` wraps into more rows of equal length (24 images of 1.3 inches in
+            12 columns become 4 rows of 6), so that its titles stay legible on a phone.
         cmap: the colormap for grayscale images, a name of ``matplotlib.colormaps``.
         size: the size of one image, in inches.
 
     Returns:
-        A figure with one axes per image, axis ticks hidden.
+        A figure with one axes per image, axis ticks hidden; titles are set at
+        :data:`TITLE_POINTS_PER_INCH` points per inch of the figure's width.
 
     Raises:
         ConfigError: if ``columns`` is not a positive integer, or ``titles`` does not give one
@@ -218,8 +269,15 @@ def image_grid(
     if titles is not None and len(titles) != len(images):
         raise ConfigError(f"Got {len(titles)} titles for {len(images)} images; give one per image.")
     columns = max(1, min(columns, len(images)))
+    fontsize = 0.0
+    if titles is not None:
+        widest = max(1, int(GRID_WIDTH // size))
+        if columns > widest:
+            columns = -(-len(images) // -(-len(images) // widest))  # equal rows, <= widest
+        fontsize = min(15.0, max(10.0, TITLE_POINTS_PER_INCH * size * columns))
     rows = -(-len(images) // columns)
-    figure = Figure(figsize=(size * columns, (size + 0.25) * rows), layout="constrained")
+    title_height = 1.5 * fontsize / 72 + 0.05
+    figure = Figure(figsize=(size * columns, (size + title_height) * rows), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
     for i, ax in enumerate(axes):
         ax.set_axis_off()
@@ -227,7 +285,7 @@ def image_grid(
             continue
         ax.imshow(images[i], cmap=matplotlib.colormaps[cmap] if images[i].ndim == 2 else None)
         if titles is not None:
-            ax.set_title(titles[i], fontsize="small")
+            ax.set_title(titles[i], fontsize=fontsize)
     return figure
 
 
@@ -253,6 +311,12 @@ def confusion_matrix(
     counts = np.zeros((n, n), dtype=int)
     np.add.at(counts, (y_true, y_pred), 1)
     names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
+    with matplotlib.rc_context(LEGIBLE):
+        return _confusion_matrix(counts, names, cmap)
+
+
+def _confusion_matrix(counts: np.ndarray, names: list[str], cmap: str) -> Figure:
+    n = len(names)
     figure = Figure(figsize=(0.45 * n + 2, 0.45 * n + 1.6), layout="constrained")
     ax = figure.subplots()
     ax.imshow(counts, cmap=matplotlib.colormaps[cmap])

@@ -20,8 +20,10 @@ def provenance_note(info: dict) -> Markdown:
         info: the ``info`` of a loaded data set.
 
     Returns:
-        An ``IPython.display.Markdown`` object; the book renders it as a ``note`` admonition, or
-        an ``important`` one when the page runs on a sample instead of the full data.
+        An ``IPython.display.Markdown`` object: an admonition titled "Data used on this page",
+        styled as a note, or as important when the page runs on a sample instead of the full
+        data. (``{note}`` and ``{important}`` take no title, so the generic ``{admonition}``
+        carries the title and the class its style.)
     """
     from IPython.display import Markdown
 
@@ -36,11 +38,13 @@ def provenance_note(info: dict) -> Markdown:
         lines.append(f"Why: {info['reason']}.")
     if source == "sample":
         lines.append(
-            "Figures and numbers on this page come from that sample; build the book with "
-            "`make book-full` for the full data."
+            "The figures and numbers on this page come from that sample, so they can differ "
+            "from what the full data set gives. Run as a notebook with the environment "
+            "variable `DLCV_PROFILE=full` set, the page uses the full data (downloaded when "
+            "missing) and the book's epochs; a GPU is recommended."
         )
     body = "\n\n".join(lines)
-    return Markdown(f":::{{{kind}}} Data used on this page\n{body}\n:::\n")
+    return Markdown(f":::{{admonition}} Data used on this page\n:class: {kind}\n\n{body}\n:::\n")
 
 
 def _count(n) -> str:

@@ -11,6 +11,7 @@ _SOURCE_TEXT = {
     "full": "the full data set",
     "sample": "the offline sample",
 }
+_DATA_SET_TITLE = {"mnist": "MNIST", "cats_vs_dogs": "cats versus dogs"}
 
 
 def provenance_note(info: dict) -> Markdown:
@@ -31,7 +32,8 @@ def provenance_note(info: dict) -> Markdown:
     kind = "note" if source != "sample" else "important"
     counts = ", ".join(f"{split}: {_count(n)}" for split, n in info["counts"].items())
     lines = [
-        f"This page ran on **{_SOURCE_TEXT.get(source, source)}** of {info['name']} ({counts}).",
+        f"This page ran on **{_SOURCE_TEXT.get(source, source)}** of "
+        f"{_DATA_SET_TITLE.get(info['name'], info['name'])} ({counts}).",
         f"Origin: {info['origin']}. License: {info['license']}.",
     ]
     if info.get("reason"):

@@ -223,7 +223,7 @@ def train_mnist_model(
 
 
 def train_dense_mnist(*, force: bool = False, verbose: int = 0) -> Run:
-    """The densely connected network of the book's second chapter
+    """The densely connected network of Chollet's second chapter
     (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget."""
     return train_mnist_model(mnist_dense, force=force, verbose=verbose)
 

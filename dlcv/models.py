@@ -94,7 +94,7 @@ def cats_vs_dogs_convnet(
 
 
 def mnist_dense() -> keras.Model:
-    """The densely connected network of the book's second chapter, for comparison with the convnet.
+    """The densely connected network of Chollet's second chapter, to compare with the convnet.
 
     The 28x28 image is flattened into 784 pixel values, then one ``Dense`` layer of 512 ReLU units
     and a 10-way softmax: 407,050 parameters, about four times the convnet's. It takes the

@@ -331,3 +331,49 @@ def _confusion_matrix(counts: np.ndarray, names: list[str], cmap: str) -> Figure
     ax.set_ylabel("true")
     return figure
 
+
+
+# --- MNIST: accuracy on shifted digits ---
+
+
+def plot_accuracy_under_shift(
+    accuracies: Mapping[str, Sequence[float]],
+    shifts: Sequence[int],
+    title: str | None = None,
+) -> Figure:
+    """Test accuracy against the shift of the test images, one line per model.
+
+    Args:
+        accuracies: model label -> one accuracy in [0, 1] per shift, as
+            :func:`dlcv.experiments.accuracy_under_shift` returns them.
+        shifts: the shifts, in pixels, along x.
+        title: a title over the axes.
+
+    Returns:
+        A figure with one axes: accuracy (in percent, from 0 to 100) against shift.
+
+    Raises:
+        ConfigError: if a model does not have one accuracy per shift.
+    """
+    for label, values in accuracies.items():
+        if len(values) != len(shifts):
+            raise ConfigError(
+                f"{label!r} has {len(values)} accuracies for {len(shifts)} shifts; "
+                "give one per shift."
+            )
+    figure = Figure(figsize=(5.2, 3.6), layout="constrained")
+    ax = figure.subplots()
+    colors = matplotlib.colormaps["tab10"].colors
+    markers = "os^Dv"
+    for i, ((label, values), color) in enumerate(zip(accuracies.items(), colors, strict=False)):
+        ax.plot(shifts, 100 * np.asarray(values), "-", marker=markers[i % len(markers)],
+                color=color, label=label)
+    ax.set_xticks(list(shifts))
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("shift of the test digits (pixels)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small", loc="lower left")
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return figure

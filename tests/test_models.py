@@ -60,3 +60,44 @@ def test_outputs_stay_float32_under_mixed_precision(builder):
         keras.config.set_dtype_policy(previous)
     assert model.layers[-2].compute_dtype == "bfloat16"
     assert model.output.dtype == "float32"
+
+
+def test_mnist_dense_is_chollets_chapter_2_network():
+    model = models.mnist_dense()
+    assert model.count_params() == 407_050
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [512, 10]
+    assert dense[0].activation.__name__ == "relu"
+    assert tuple(model.input.shape[1:]) == (28, 28, 1)
+    probabilities = model.predict(np.random.default_rng(0).random((2, 28, 28, 1)), verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_mnist_convnet_gap_swaps_flatten_for_global_average_pooling():
+    convnet, gap = models.mnist_convnet(), models.mnist_convnet_gap()
+    kinds = [type(layer).__name__ for layer in gap.layers]
+    assert kinds == [type(layer).__name__ for layer in convnet.layers][:-2] + [
+        "GlobalAveragePooling2D", "Dense",
+    ]
+    assert gap.layers[-1].count_params() == 128 * 10 + 10
+    assert gap.count_params() == convnet.count_params() - convnet.layers[-1].count_params() + 1290
+
+
+def test_gap_head_ignores_where_on_the_grid_a_feature_is():
+    # Permuting the 3x3 positions of the last feature map leaves the GAP model's output alone.
+    gap = models.mnist_convnet_gap()
+    head = keras.Sequential([gap.layers[-2], gap.layers[-1]])
+    features = np.random.default_rng(0).random((2, 3, 3, 128)).astype("float32")
+    moved = features[:, ::-1, ::-1, :]
+    np.testing.assert_allclose(head(features), head(moved), rtol=1e-5)
+
+
+def test_parameter_table_lists_layers_shapes_counts_and_shares():
+    model = models.mnist_convnet()
+    table = models.parameter_table(model)
+    assert list(table.columns) == ["layer", "output shape", "parameters", "share"]
+    assert table["layer"].tolist()[0] == "Conv2D" and len(table) == len(model.layers) - 1
+    assert table["output shape"].tolist()[4] == "3x3x128"
+    assert table["parameters"].tolist() == [320, 0, 18_496, 0, 73_856, 0, 11_530]
+    assert table["share"].sum() == pytest.approx(1.0)
+    assert table["share"].iloc[4] == pytest.approx(73_856 / 104_202)

@@ -119,3 +119,20 @@ def test_paired_by_seed_wants_one_value_per_seed():
 
     with pytest.raises(ConfigError, match="2 values for 3 seeds"):
         viz.paired_by_seed({"baseline": [0.6, 0.7]}, seeds=(1, 2, 3), ylabel="test accuracy")
+
+
+def test_plot_accuracy_under_shift_draws_one_line_per_model_in_percent():
+    figure = viz.plot_accuracy_under_shift(
+        {"dense": [0.9, 0.5, 0.2], "convnet": [0.95, 0.9, 0.6]}, shifts=(0, 2, 4)
+    )
+    ax = figure.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"dense", "convnet"}
+    np.testing.assert_allclose(lines["dense"].get_xdata(), [0, 2, 4])
+    np.testing.assert_allclose(lines["convnet"].get_ydata(), [95, 90, 60])
+    assert ax.get_ylim() == (0, 100) and "shift" in ax.get_xlabel()
+
+
+def test_plot_accuracy_under_shift_wants_one_accuracy_per_shift():
+    with pytest.raises(ConfigError, match="2 accuracies for 3 shifts"):
+        viz.plot_accuracy_under_shift({"dense": [0.9, 0.5]}, shifts=(0, 1, 2))

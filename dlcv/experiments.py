@@ -34,7 +34,7 @@ def mnist_data() -> MnistData:
 
 
 def train_mnist(*, epochs: int | None = None, force: bool = False, verbose: int = 0) -> Run:
-    """The MNIST convnet, trained as Chollet trains it: RMSprop, batches of 64, five epochs.
+    """The MNIST convnet, trained as Chollet trains it (RMSprop), with the profile's epochs and batch size.
 
     The quick profile trains on the 4,000-digit sample, so it takes more epochs and smaller
     batches to see enough updates (:data:`dlcv.profiles.QUICK`).

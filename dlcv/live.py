@@ -409,7 +409,7 @@ class LiveDigitHTML:
 
 
 FALLBACK = (
-    "The live network runs on the book's web pages with JavaScript on: there you can draw a "
+    "Turn on JavaScript to draw a "
     "digit, or pick a test digit, and watch the trained model's input, feature maps and "
     "class probabilities change as you draw. Its script (<code>live-digit.js</code>) "
     "computes the same forward pass as Keras, with the weights trained on this page."

@@ -304,7 +304,7 @@ def test_without_javascript_the_reader_sees_what_the_widget_would_do(browser, sm
         page.goto(small_site_url + "index.html")
         fallback = page.locator(".live-digit__fallback")
         assert fallback.is_visible()
-        assert "with JavaScript on" in fallback.inner_text()
+        assert "Turn on JavaScript to draw a digit" in fallback.inner_text()
     finally:
         context.close()
 

@@ -83,7 +83,7 @@ def _plot_history(history, metrics, best_epoch, title) -> Figure:
             )
         if best_epoch is not None:
             ax.axvline(best_epoch, color="0.5", linestyle="--", linewidth=1,
-                       label=f"best epoch ({best_epoch})")
+                       label=f"kept epoch ({best_epoch})")
         _label_epoch_axes(ax, metric)
     if title:
         figure.suptitle(title)

@@ -19,7 +19,7 @@ def test_plot_history_draws_training_and_validation_per_metric():
     assert [ax.get_ylabel() for ax in figure.axes] == ["loss", "accuracy"]
     loss_axes = figure.axes[0]
     labels = [line.get_label() for line in loss_axes.get_lines()]
-    assert labels == ["training", "validation", "best epoch (2)"]
+    assert labels == ["training", "validation", "kept epoch (2)"]
     np.testing.assert_array_equal(loss_axes.get_lines()[1].get_ydata(), HISTORY["val_loss"])
 
 

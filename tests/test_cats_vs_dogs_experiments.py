@@ -43,15 +43,16 @@ def test_spatial_dropout_zeroes_whole_channels_and_between_single_activations():
     for model, whole_channels in ((spatial, True), (between, False)):
         layer = next(layer for layer in model.layers if "ropout" in type(layer).__name__)
         out = np.asarray(layer(np.ones((1, 20, 20, 64), dtype="float32"), training=True))
-        per_channel = (out == 0).reshape(-1, 64).mean(axis=0)
-        assert set(np.unique(per_channel)) <= {0.0, 1.0} if whole_channels else (
-            0.0 < per_channel.mean() < 1.0 and ((per_channel > 0) & (per_channel < 1)).any()
-        )
+        per_channel = (out == 0).reshape(-1, 64).mean(axis=0)  # zeroed share of each channel
+        assert 0.0 < per_channel.mean() < 1.0
+        partly_zeroed = ((per_channel > 0) & (per_channel < 1)).any()
+        assert partly_zeroed != whole_channels
     assert spatial.predict(x, verbose=0).shape == (1, 1)
 
 
-@pytest.mark.parametrize(("placement", "rate"), [("nowhere", 0.5), ("flatten", 0.0),
-                                                 ("between", 1.0)])
+@pytest.mark.parametrize(
+    ("placement", "rate"), [("nowhere", 0.5), ("flatten", 0.0), ("between", 1.0)]
+)
 def test_bad_placement_or_rate_is_refused(placement, rate):
     with pytest.raises(ValueError):
         models.cats_vs_dogs_dropout_placement(placement, rate)
@@ -68,14 +69,18 @@ def test_single_augmentation_is_one_of_the_books_layers():
 def test_short_experiments_train_each_variant_with_the_short_budget(monkeypatch):
     calls = []
     monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda: "data")
-    monkeypatch.setattr(experiments, "run", lambda builder, data, **kw: calls.append(
-        (builder, data, kw)) or kw["name"])
+    monkeypatch.setattr(
+        experiments,
+        "run",
+        lambda builder, data, **kw: calls.append((builder, data, kw)) or kw["name"],
+    )
     placements = experiments.train_dropout_placements(seed=7)
     augmentations = experiments.train_single_augmentations()
     assert list(placements) == ["flatten", "between", "spatial"]
     assert list(augmentations) == ["flip", "rotation", "zoom"]
     assert len({name for name in [*placements.values(), *augmentations.values()]}) == 6
-    for builder, data, kw in calls:
+    assert all(builder is models.cats_vs_dogs_dropout_placement for builder, _, _ in calls[:3])
+    for _builder, data, kw in calls:
         assert data == "data" and kw["epochs"] == experiments.SHORT_EPOCHS
         assert kw["monitor"] == "val_loss" and kw["loss"] == "binary_crossentropy"
     assert [kw["model_kwargs"]["rate"] for _, _, kw in calls[:3]] == [0.5, 0.2, 0.2]

@@ -162,3 +162,74 @@ def parameter_table(model: keras.Model):
         if not isinstance(layer, keras.layers.InputLayer)
     ]
     return pd.DataFrame(rows, columns=["layer", "output shape", "parameters", "share"])
+
+
+
+# --- Cats vs dogs: where to put dropout (the dropout chapter's experiment) -----------------
+
+DROPOUT_PLACEMENTS = ("flatten", "between", "spatial")
+"""Where :func:`cats_vs_dogs_dropout_placement` puts its dropout."""
+
+
+def cats_vs_dogs_dropout_placement(
+    placement: str,
+    rate: float,
+    image_size: tuple[int, int] = (180, 180),
+) -> keras.Model:
+    """The cats-vs-dogs convnet with dropout in one of three places.
+
+    The layers of :func:`cats_vs_dogs_convnet`, with:
+
+    - ``"flatten"``: one ``Dropout(rate)`` after ``Flatten``, as in the book;
+    - ``"between"``: a ``Dropout(rate)`` after each ``MaxPooling2D``, which zeroes single
+      activations of the feature maps;
+    - ``"spatial"``: a ``SpatialDropout2D(rate)`` after each ``MaxPooling2D``, which zeroes
+      whole channels of the feature maps.
+
+    Args:
+        placement: one of :data:`DROPOUT_PLACEMENTS`.
+        rate: the dropout rate, in (0, 1).
+        image_size: height and width of the input images.
+
+    Returns:
+        An uncompiled model, with the inputs and outputs of :func:`cats_vs_dogs_convnet`.
+
+    Raises:
+        ValueError: if ``placement`` or ``rate`` is invalid.
+    """
+    if placement not in DROPOUT_PLACEMENTS:
+        raise ValueError(f"placement must be one of {DROPOUT_PLACEMENTS}, got {placement!r}")
+    if not 0.0 < rate < 1.0:
+        raise ValueError(f"rate must be in (0, 1), got {rate!r}")
+    inputs = keras.Input(shape=(*image_size, 3))
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    for filters in (32, 64, 128, 256):
+        x = layers.Conv2D(filters=filters, kernel_size=3, activation="relu")(x)
+        x = layers.MaxPooling2D(pool_size=2)(x)
+        if placement == "between":
+            x = layers.Dropout(rate)(x)
+        elif placement == "spatial":
+            x = layers.SpatialDropout2D(rate)(x)
+    x = layers.Conv2D(filters=256, kernel_size=3, activation="relu")(x)
+    x = layers.Flatten()(x)
+    if placement == "flatten":
+        x = layers.Dropout(rate)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs=inputs, outputs=outputs, name=f"cats_vs_dogs_dropout_{placement}")
+
+
+def single_augmentation(kind: str) -> keras.Layer:
+    """One of the three layers of :func:`data_augmentation`, alone: ``"flip"``,
+    ``"rotation"`` or ``"zoom"``, with the book's settings.
+
+    Raises:
+        ValueError: if ``kind`` is not one of the three.
+    """
+    makers = {
+        "flip": lambda: layers.RandomFlip("horizontal"),
+        "rotation": lambda: layers.RandomRotation(0.1),
+        "zoom": lambda: layers.RandomZoom(0.2),
+    }
+    if kind not in makers:
+        raise ValueError(f"kind must be one of {tuple(makers)}, got {kind!r}")
+    return makers[kind]()

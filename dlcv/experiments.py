@@ -105,19 +105,33 @@ def train_cats_vs_dogs(
             cached, instead of training it.
         verbose: Keras' progress output (0: none, 1: progress bars).
     """
-    profile = profiles.active()
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
         f"_dropout{dropout:g}" if dropout else ""
     )
-    return run(
+    return _train_cats_vs_dogs_model(
         cats_vs_dogs_convnet,
-        cats_vs_dogs_data(),
-        model_kwargs={
-            "augmentation": data_augmentation() if augmentation else None,
-            "dropout": dropout,
-            "image_size": profile.cats_vs_dogs_image_size,
-        },
+        {"augmentation": data_augmentation() if augmentation else None, "dropout": dropout},
         epochs=epochs or cats_vs_dogs_epochs(augmentation, dropout),
+        name=name,
+        seed=seed,
+        force=force,
+        train=train,
+        verbose=verbose,
+    )
+
+
+def _train_cats_vs_dogs_model(
+    builder, model_kwargs: dict, *, epochs: int, name: str, seed, force: bool, train: bool = True,
+    verbose: int = 0,
+) -> Run:
+    """Any cats-vs-dogs builder, trained with the profile's image size, optimizer, precision and
+    seed: the one place the cats-vs-dogs experiments' training settings are written."""
+    profile = profiles.active()
+    return run(
+        builder,
+        cats_vs_dogs_data(),
+        model_kwargs={**model_kwargs, "image_size": profile.cats_vs_dogs_image_size},
+        epochs=epochs,
         optimizer="rmsprop",
         learning_rate=profile.learning_rate,
         precision=profile.precision,
@@ -322,20 +336,8 @@ def train_short(*, seed: int | None = None, force: bool = False, verbose: int = 
 
 
 def _train_short(builder, model_kwargs: dict, name: str, seed, force: bool, verbose: int) -> Run:
-    profile = profiles.active()
-    return run(
-        builder,
-        cats_vs_dogs_data(),
-        model_kwargs={**model_kwargs, "image_size": profile.cats_vs_dogs_image_size},
-        epochs=SHORT_EPOCHS,
-        optimizer="rmsprop",
-        learning_rate=profile.learning_rate,
-        precision=profile.precision,
-        loss="binary_crossentropy",
-        monitor="val_loss",
-        seed=profile.seeds[0] if seed is None else seed,
-        name=name,
-        force=force,
+    return _train_cats_vs_dogs_model(
+        builder, model_kwargs, epochs=SHORT_EPOCHS, name=name, seed=seed, force=force,
         verbose=verbose,
     )
 

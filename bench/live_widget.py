@@ -3,7 +3,7 @@
     python -m bench.live_widget                 # -> bench/results/live_widget.json
     python -m bench.live_widget --export DIR    # another export (default: the book's, if built)
 
-Serves a page with the widget (``book/_static/live-digit.js`` and ``.css``) and an exported
+Serves a page with the widget (``book/_static/widgets/live-digit.js`` and ``.css``) and an exported
 model from a temporary folder on 127.0.0.1, replays strokes as mouse events (down, many moves,
 up) on the drawing pad, and reads the timings the widget records for each update:
 
@@ -33,7 +33,7 @@ import numpy as np
 
 from tools import REPOSITORY
 
-STATIC = REPOSITORY / "book" / "_static"
+STATIC = REPOSITORY / "book" / "_static" / "widgets"
 RESULTS = Path(__file__).resolve().parent / "results"
 BUDGET_MS = 50.0
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -70,7 +70,7 @@ def measure(export: Path | None, strokes: int, moves: int, chromium: str) -> dic
 
 
 def _prepare(folder: Path, export: Path | None) -> str:
-    from dlcv.live import export_mnist_model, live_digit_widget
+    from dlcv.widgets.live_digit import export_mnist_model, live_digit_widget
 
     for name in ("live-digit.js", "live-digit.css"):
         shutil.copy(STATIC / name, folder / name)

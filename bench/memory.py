@@ -2,7 +2,7 @@
 
 mybinder.org gives a session 2 GB of memory, shared by the Jupyter server and the kernel; a
 chapter's kernel should stay under 1.5 GB (``MEMORY_BUDGET``). Each chapter of ``_toc.yml`` is
-converted with jupytext and executed top to bottom in a fresh kernel (``tools.notebooks``),
+converted with jupytext and executed top to bottom in a fresh kernel (``tools.chapters``),
 with an empty run cache, as on Binder: the chapters train their models (the data set samples
 are prepared once, by postBuild on Binder, and here come from the data directory).
 
@@ -27,7 +27,7 @@ from pathlib import Path
 import jupytext
 
 from tools import REPOSITORY
-from tools.notebooks import MEMORY_BUDGET, chapters, run_notebook
+from tools.chapters import MEMORY_BUDGET, chapters, run_notebook
 
 RESULTS = REPOSITORY / "bench" / "results" / "memory.json"
 

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from tools.notebooks import chapters, run_notebook
+from tools.chapters import chapters, run_notebook
 
 CHAPTERS = chapters()
 

@@ -18,7 +18,7 @@ import jupytext
 import pytest
 
 from tools import REPOSITORY
-from tools.notebooks import MEMORY_BUDGET, chapters, run_notebook
+from tools.chapters import MEMORY_BUDGET, chapters, run_notebook
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 

@@ -1,8 +1,8 @@
 """Build and test tooling the book, its tests and the benchmarks share (not part of dlcv).
 
-- :mod:`tools.notebooks`: the book's chapters as notebooks, run in a fresh kernel with their
+- :mod:`tools.chapters`: the book's chapters as notebooks, run in a fresh kernel with their
   peak memory measured, and the memory budget they must fit in;
-- :mod:`tools.notebook_export`: a chapter as a notebook that Jupyter and Colab show as the page
+- :mod:`tools.myst_to_jupyter`: a chapter as a notebook that Jupyter and Colab show as the page
   (glued values, listings, admonitions, exercises), with or without the solutions;
 - :mod:`tools.book`: the strict build of the book (``make book``, ``make book-full``, the build
   benchmark), which first drops page outputs made with other dlcv sources;

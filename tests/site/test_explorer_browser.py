@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dlcv import ops
-from dlcv.explorer import center_crop, example_kernels
+from dlcv.widgets.explorer import center_crop, example_kernels
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 

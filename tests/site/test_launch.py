@@ -1,7 +1,7 @@
 """The ways to run a page (after `make book`): Binder, Colab, live code (Thebe), downloads.
 
 Binder and Colab open the page's notebook (``_build/colab``, converted by the build: see
-``tools.notebook_export``) on the branch the publish workflow pushes that folder to; Binder builds
+``tools.myst_to_jupyter``) on the branch the publish workflow pushes that folder to; Binder builds
 that branch's ``binder/`` environment. "Live code" starts a kernel on Binder from the book's
 repository and branch and runs the page's cells in place. The page's ``.ipynb`` download is the
 same notebook, and ``notebooks/*.zip`` hold every chapter, with and without the solutions.
@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from tools import REPOSITORY
-from tools.notebook_export import myst_leftovers, solution_cells
-from tools.notebooks import chapters, pages
+from tools.chapters import chapters, pages
+from tools.myst_to_jupyter import myst_leftovers, solution_cells
 
 pytestmark = pytest.mark.site
 
@@ -126,7 +126,7 @@ def test_notebook_installs_dlcv_without_the_book_tooling_before_any_code(site_di
 @pytest.mark.parametrize("docname", CHAPTERS)
 def test_notebook_runs_the_pages_code_cells_in_order(site_dir, docname):
     chapter = [c.source for c in jupytext.read(CHAPTERS[docname]).cells if c.cell_type == "code"]
-    chapter = [source.replace("from myst_nb import glue", "from dlcv.notebook import glue, glued")
+    chapter = [source.replace("from myst_nb import glue", "from dlcv.glue import glue, glued")
                for source in chapter]
     notebook = [cell.source for cell in notebook_of(site_dir, docname).cells]
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from dlcv import viz
-from tools.notebooks import pages
+from tools.chapters import pages
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 

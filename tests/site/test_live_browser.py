@@ -16,18 +16,18 @@ import keras
 import numpy as np
 import pytest
 
-from dlcv.live import (
+from dlcv.models import mnist_convnet
+from dlcv.widgets.live_digit import (
     export_mnist_model,
     live_digit_widget,
     load_exported_model,
     mnist_input,
     pick_test_digits,
 )
-from dlcv.models import mnist_convnet
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parents[2] / "book" / "_static"
+STATIC = Path(__file__).resolve().parents[2] / "book" / "_static" / "widgets"
 ATOL = 1e-4
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

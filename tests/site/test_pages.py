@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.notebooks import pages
+from tools.chapters import pages
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 

@@ -7,7 +7,7 @@ and Colab render none of that. ``export`` turns a chapter into a notebook that d
 - ``{glue:text}`` and the other glue roles: the value the book's build glued (the published
   numbers; the notebook's first note says so), formatted as the page formats it;
 - ``{glue:figure}``: a code cell ``glued["key"]`` that displays the figure where the page shows
-  it, then its caption; the code imports ``glue`` from ``dlcv.notebook`` instead of ``myst_nb``,
+  it, then its caption; the code imports ``glue`` from ``dlcv.glue`` instead of ``myst_nb``,
   so the notebook needs neither MyST-NB nor Sphinx;
 - ``literalinclude``: the source it includes (Sphinx's own reader: ``:pyobject:``, ``:lines:``,
   ``:start-at:``...), as a fenced code block;
@@ -19,7 +19,7 @@ and Colab render none of that. ``export`` turns a chapter into a notebook that d
   "Chollet (2021)", "(Chollet, 2021)"; other roles: their text; math: kept.
 
 Everything a page's build knows (glued values, figure and exercise numbers, titles, labels,
-citations, the site's address) comes in a ``Context``; ``book/_ext/colab_notebooks.py`` fills it
+citations, the site's address) comes in a ``Context``; ``book/_ext/jupyter_editions.py`` fills it
 from the Sphinx build. ``myst_leftovers`` finds what Jupyter would show as raw MyST.
 """
 
@@ -39,7 +39,7 @@ import nbformat
 Edition = Literal["teacher", "student"]
 
 GLUE_IMPORT = "from myst_nb import glue"
-NOTEBOOK_GLUE_IMPORT = "from dlcv.notebook import glue, glued"
+NOTEBOOK_GLUE_IMPORT = "from dlcv.glue import glue, glued"
 
 ADMONITION_TITLES = {"seealso": "See also", "admonition": "Note"}
 DROPPED_DIRECTIVES = {"raw", "bibliography", "toctree", "tableofcontents", "solution-end",
@@ -268,7 +268,7 @@ class _Converter:
             if "myst_nb" in source:
                 raise ExportError(
                     f"{self.context.docname}: import glue as `{GLUE_IMPORT}`, on a line of its "
-                    "own, so that its notebook can import dlcv.notebook's instead"
+                    "own, so that its notebook can import dlcv.glue's instead"
                 )
         tags = set(cell.metadata.get("tags", []))
         metadata = {"tags": sorted(tags)} if tags else {}

@@ -5,10 +5,10 @@
  * the model receives, the feature maps of each convolution and pooling layer, and the ten
  * class probabilities, updated as they draw.
  *
- * The model and its weights come from dlcv.live.export_mnist_model (model.json, weights.bin:
- * little-endian float32). The drawing is framed as dlcv.live.mnist_input frames it, and the
- * forward pass is that of Keras' Conv2D (valid, stride 1), MaxPooling2D, Flatten and Dense
- * layers, channels last (the browser tests check both against Python and Keras). Plain
+ * The model and its weights come from dlcv.widgets.live_digit.export_mnist_model
+ * (model.json, weights.bin: little-endian float32). The drawing is framed as
+ * dlcv.widgets.live_digit.mnist_input frames it, and the forward pass is that of Keras'
+ * Conv2D (valid, stride 1), MaxPooling2D, Flatten and Dense layers, channels last (the browser tests check both against Python and Keras). Plain
  * JavaScript and <canvas>, no dependencies, nothing fetched but the two files.
  */
 (function () {
@@ -21,7 +21,7 @@
   const MAX_TIMINGS = 2000;
   let instances = 0;
 
-  // --- Framing a drawing as an MNIST digit (mirrors dlcv.live.mnist_input) -----------------
+  // --- Framing a drawing as an MNIST digit (mirrors dlcv.widgets.live_digit.mnist_input) ---
 
   /** For each of `out` pixels, the first source pixel it averages and the weights. */
   function areaWeights(out, n) {

@@ -1,13 +1,13 @@
 """The book's chapters as notebooks: list them, run one in a fresh kernel, measure its memory.
 
 A reader who presses Binder or Colab opens a chapter's notebook (converted by the build, see
-``tools.notebook_export``) and runs it top to bottom in a new kernel.
+``tools.myst_to_jupyter``) and runs it top to bottom in a new kernel.
 ``run_notebook`` does that with nbclient, and records the kernel's peak memory: the largest
 resident set size (RSS) of the kernel's process tree, sampled with psutil. A chapter's kernel
 must stay under ``MEMORY_BUDGET``.
 
     import jupytext
-    from tools.notebooks import chapters, run_notebook
+    from tools.chapters import chapters, run_notebook
 
     for source in chapters():
         run = run_notebook(jupytext.read(source))

@@ -2,7 +2,7 @@
 
 The book's web pages have no kernel. :func:`export_mnist_model` writes a trained model as a
 small JSON manifest (layers, shapes, names, a few test digits) and one little-endian float32
-binary; ``book/_static/live-digit.js`` reads them and runs the same forward pass in plain
+binary; ``book/_static/widgets/live-digit.js`` reads them and runs the same forward pass in plain
 JavaScript, so the reader can draw a digit and watch every layer answer. The browser tests
 check that the page's probabilities and feature maps are Keras' to 1e-4.
 

@@ -4,7 +4,7 @@ what a kernel holds.
 :func:`plot_window_positions` draws, for the printed page, every position a window takes over
 a padded input; :func:`plot_kernels` draws kernels with their weights written in.
 :func:`convolution_explorer` writes the HTML a page emits for
-``book/_static/conv-explorer.js``.
+``book/_static/widgets/conv-explorer.js``.
 
 A page calls :func:`convolution_explorer` in a code cell with a real digit. The cell's output
 is a ``<div class="conv-explorer">`` that carries the image, the example kernels and the

@@ -2,7 +2,7 @@
 
 Jupyter, Colab and Binder render none of the book's MyST (glued numbers and figures,
 ``literalinclude``, admonitions, exercises), and Colab opens only ``.ipynb`` files from GitHub.
-After an HTML build this extension converts each notebook page with ``tools.notebook_export``,
+After an HTML build this extension converts each notebook page with ``tools.myst_to_jupyter``,
 with what the build knows of it (the glued values, the figure and exercise numbers, titles and
 labels, the bibliography), and writes, under ``<build>/colab`` (the publish workflow pushes that
 folder to the ``colab_branch`` of the repository):
@@ -65,13 +65,13 @@ ARCHIVES = {"teacher": "dlcv-notebooks.zip", "student": "dlcv-notebooks-student.
 
 
 def _tools():
-    """``tools.notebook_export``, from the repository the book is built from."""
+    """``tools.myst_to_jupyter``, from the repository the book is built from."""
     root = Path(__file__).resolve().parents[2]
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
-    from tools import notebook_export
+    from tools import myst_to_jupyter
 
-    return notebook_export
+    return myst_to_jupyter
 
 
 def _theme_option(app: Sphinx, name: str) -> Any:
@@ -127,7 +127,7 @@ def point_buttons_at_notebook(
 
 
 def context_of(app: Sphinx, docname: str):
-    """What the build knows of ``docname``, for ``tools.notebook_export``."""
+    """What the build knows of ``docname``, for ``tools.myst_to_jupyter``."""
     export = _tools()
     env = app.env
     glue_file = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.glue.json"

@@ -1,12 +1,12 @@
 """What a chapter needs when it runs as a plain notebook (Colab, Binder, Jupyter), not in the book.
 
 In the book, a page glues figures and numbers with ``myst_nb.glue`` and the build places them in
-the text. The chapters' notebooks (``tools.notebook_export``) import ``glue`` from here instead,
+the text. The chapters' notebooks (``tools.myst_to_jupyter``) import ``glue`` from here instead,
 so they need neither MyST-NB nor Sphinx: this ``glue`` keeps each value in ``glued`` (displaying
 it only when asked, as MyST-NB's does), and the notebook shows a figure where the page does with
 ``glued["key"]``.
 
-    from dlcv.notebook import glue, glued
+    from dlcv.glue import glue, glued
 
     glue("mnist_n_train", 60000, display=False)
     glued["mnist_n_train"]  # 60000

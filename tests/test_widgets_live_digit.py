@@ -1,4 +1,4 @@
-"""dlcv.live frames drawings as MNIST digits and exports a model for live-digit.js."""
+"""dlcv.widgets.live_digit frames drawings as MNIST digits and exports a model for live-digit.js."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from keras import layers
 
 from dlcv.errors import ConfigError
-from dlcv.live import (
+from dlcv.models import mnist_convnet
+from dlcv.widgets.live_digit import (
     DigitPick,
     export_mnist_model,
     live_digit_widget,
@@ -19,7 +20,6 @@ from dlcv.live import (
     mnist_input,
     pick_test_digits,
 )
-from dlcv.models import mnist_convnet
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""dlcv.notebook: glue without MyST-NB, and dlcv's MyST notes shown as plain Markdown."""
+"""dlcv.glue: glue without MyST-NB, and dlcv's MyST notes shown as plain Markdown."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""dlcv.explorer writes the container conv-explorer.js reads: image, kernels and settings."""
+"""dlcv.widgets.explorer writes the container conv-explorer.js reads: image, kernels, settings."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from dlcv import ops
 from dlcv.errors import ConfigError
-from dlcv.explorer import (
+from dlcv.widgets.explorer import (
     KERNEL_SIZES,
     center_crop,
     convolution_explorer,

@@ -1,7 +1,7 @@
 /*
  * The convolution explorer: turns every <div class="conv-explorer"> on a page into an
- * interactive figure. The container is written by dlcv.explorer.convolution_explorer, which
- * puts the image, the example kernels and the starting settings in data- attributes.
+ * interactive figure. The container is written by
+ * dlcv.widgets.explorer.convolution_explorer, which puts the image, the example kernels and the starting settings in data- attributes.
  *
  * The arithmetic is that of dlcv.ops.conv2d: cross-correlation (the kernel is not flipped),
  * "valid" = no padding, "same" = TensorFlow's zero padding (the odd extra row/column goes

@@ -1,4 +1,4 @@
-"""tools.notebook_export: a chapter's MyST becomes a notebook that Jupyter and Colab show as the
+"""tools.myst_to_jupyter: a chapter's MyST becomes a notebook that Jupyter and Colab show as the
 page does, in a teacher edition (with the solutions) and a student edition (without)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.notebook_export import (
+from tools.myst_to_jupyter import (
     Context,
     ExportError,
     citation_names,
@@ -203,7 +203,7 @@ def test_glue_is_imported_from_dlcv_not_myst_nb(page, context):
     imports = code(export(page, context))[0]
 
     assert "myst_nb" not in imports
-    assert "from dlcv.notebook import glue, glued" in imports
+    assert "from dlcv.glue import glue, glued" in imports
 
 
 def test_a_literalinclude_becomes_the_source_it_includes(page, context):

@@ -4,12 +4,14 @@ it shows the output size of dlcv.ops.conv_output_size and the values of dlcv.ops
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from dlcv import ops
-from dlcv.widgets.explorer import center_crop, example_kernels
+from dlcv.widgets.explorer import center_crop, convolution_explorer, example_kernels
 
 pytestmark = [pytest.mark.site, pytest.mark.browser]
 
@@ -120,3 +122,69 @@ def test_window_moves_by_keyboard_and_is_described_for_screen_readers(explorer, 
     explorer.get_by_role("button", name="Step").click()
     assert "(position 2 of 49)" in status.inner_text()
     assert console_errors == []
+
+
+# --- On a page of its own: the explorer's script, without the built book ---------------------
+
+STATIC = Path(__file__).resolve().parents[2] / "book" / "_static" / "widgets"
+SMALL_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>explorer</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="conv-explorer.css"></head>
+<body>{widget}<script src="conv-explorer.js"></script></body></html>
+"""
+
+
+@pytest.fixture(scope="module")
+def small_site_url(tmp_path_factory, serve_folder):
+    """A page with one explorer over a 12x12 gradient, the book's script and stylesheet."""
+    folder = tmp_path_factory.mktemp("explorer-site")
+    for name in ("conv-explorer.js", "conv-explorer.css"):
+        shutil.copy(STATIC / name, folder / name)
+    image = np.add.outer(np.arange(12), np.arange(12)) / 22
+    widget = convolution_explorer(image, input_size=9, kernel="vertical edges")
+    (folder / "index.html").write_text(SMALL_PAGE.format(widget=widget), encoding="utf-8")
+    with serve_folder(folder) as url:
+        yield url
+
+
+@pytest.fixture
+def small_explorer(page, small_site_url):
+    page.goto(small_site_url + "index.html")
+    container = page.locator(".conv-explorer--ready")
+    container.locator(".conv-explorer__output").wait_for()
+    return container
+
+
+def test_a_click_on_an_output_cell_not_yet_computed_moves_the_window_there(
+    small_explorer, console_errors
+):
+    small_explorer.get_by_role("button", name="First").click()
+    cell = small_explorer.locator('.conv-explorer__value[data-row="4"][data-col="5"]')
+    assert "conv-explorer__value--pending" in cell.get_attribute("class")
+
+    cell.click()
+
+    status = small_explorer.locator(".conv-explorer__status").inner_text()
+    assert "output row 5, column 6 (position 34 of 49)" in status, status
+    assert "conv-explorer__value--pending" not in cell.get_attribute("class")
+    assert console_errors == []
+
+
+def test_output_cells_count_from_1_in_their_tooltips_as_in_the_status(small_explorer):
+    cell = small_explorer.locator('.conv-explorer__value[data-row="0"][data-col="2"]')
+    tooltip = cell.locator("title").text_content()
+    assert tooltip.startswith("row 1, column 3:"), tooltip
+
+    cell.click()
+    assert "output row 1, column 3" in small_explorer.locator(".conv-explorer__status").inner_text()
+
+
+def test_the_chosen_kernel_comes_back_when_the_kernel_size_passes_1(small_explorer):
+    kernel = small_explorer.locator(".conv-explorer__kernel")
+    kernel.select_option("horizontal edges")
+
+    set_slider(small_explorer.locator(".conv-explorer__kernel-size"), 1)
+    assert kernel.input_value() == "identity"  # a 1x1 kernel has no edges
+    set_slider(small_explorer.locator(".conv-explorer__kernel-size"), 4)
+    assert kernel.input_value() == "horizontal edges"
+    assert "horizontal edges" in small_explorer.locator(".conv-explorer__status").inner_text()

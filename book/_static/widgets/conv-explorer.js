@@ -146,6 +146,9 @@
       stride: Number(container.dataset.stride || 1),
       padding: container.dataset.padding || "valid",
       kernelName: container.dataset.kernel || "identity",
+      // The kernel the reader chose: a kernel size without it (edges need 2) shows another,
+      // and the chosen one comes back with a size that has it.
+      chosenKernel: container.dataset.kernel || "identity",
       step: 0,
       timer: null,
     };
@@ -209,12 +212,13 @@
     container.classList.add("conv-explorer--ready");
 
     // Events
-    const onChange = () => {
+    const onChange = (event) => {
+      if (event.target === kernel.select) state.chosenKernel = kernel.select.value;
       state.n = Number(size.input.value);
       state.k = Number(kernelSize.input.value);
       state.stride = Number(stride.input.value);
       state.padding = padding.select.value;
-      setOptions(kernel.select, Object.keys(kernels[state.k]), kernel.select.value);
+      setOptions(kernel.select, Object.keys(kernels[state.k]), state.chosenKernel);
       state.kernelName = kernel.select.value;
       configure();
     };
@@ -323,10 +327,11 @@
           const rect = svgElement("rect", {
             x: j * cell, y: i * cell, width: cell, height: cell,
             class: "conv-explorer__value",
+            "pointer-events": "all", // a cell not yet computed (no fill) takes clicks too
             "data-row": i, "data-col": j, "data-step": i * out + j, "data-value": String(v),
           });
           const title = svgElement("title");
-          title.textContent = `row ${i}, column ${j}: ${formatNumber(v)}`;
+          title.textContent = `row ${i + 1}, column ${j + 1}: ${formatNumber(v)}`; // from 1, as the status
           rect.append(title);
           outputSvg.append(rect);
           model.outputCells.push(rect);

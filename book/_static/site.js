@@ -7,6 +7,16 @@
  *
  * Print: collapsed content (hidden cells, solution dropdowns) is printed. site.css does it in
  * browsers with ::details-content; this opens the <details> before printing in the others.
+ *
+ * Code: each line of a listing goes in a <span class="dlcv-line"> that knows its indentation,
+ * so that site.css indents the continuation of a wrapped line (on a phone) under its start.
+ * The text is unchanged (copy buttons and Live code read the same code).
+ *
+ * Phone drawers: the theme's contents drawers (dialogs) close when a link in them is followed
+ * (a link to a section of the same page would leave the drawer over it) and on Escape.
+ *
+ * Figures: an image shown smaller than it is drawn opens at full size on a tap or click (and
+ * Enter), in a dialog that Escape, a tap or its Close button closes.
  */
 (function () {
   "use strict";
@@ -74,9 +84,127 @@
     openedForPrint = [];
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", wrapInitThebe);
-  } else {
+  // --- Code: wrapped lines hang under their start ------------------------------------------
+
+  /** The lines of `pre` as fragments, each text piece in copies of the elements around it. */
+  function linesOf(pre) {
+    const lines = [document.createDocumentFragment()];
+    const walk = (node, wrap) => {
+      for (const child of node.childNodes) {
+        if (child.nodeType === Node.TEXT_NODE) {
+          child.data.split("\n").forEach((piece, index) => {
+            if (index > 0) lines.push(document.createDocumentFragment());
+            if (piece) lines[lines.length - 1].append(wrap(document.createTextNode(piece)));
+          });
+        } else if (child.nodeType === Node.ELEMENT_NODE) {
+          walk(child, (inner) => {
+            const copy = child.cloneNode(false);
+            copy.append(inner);
+            return wrap(copy);
+          });
+        }
+      }
+    };
+    walk(pre, (node) => node);
+    return lines;
+  }
+
+  function hangWrappedLines(pre) {
+    if (pre.querySelector(".dlcv-line")) return;
+    const text = pre.textContent;
+    const lines = linesOf(pre);
+    pre.replaceChildren();
+    lines.forEach((fragment, index) => {
+      const last = index === lines.length - 1;
+      if (last && !fragment.hasChildNodes()) return; // the final newline ends the last line
+      const line = document.createElement("span");
+      line.className = "dlcv-line";
+      const indent = /^ */.exec(fragment.textContent)[0].length;
+      if (indent) line.style.setProperty("--indent", String(indent));
+      line.append(fragment);
+      pre.append(line);
+      if (!last) pre.append("\n");
+    });
+    if (pre.textContent !== text) throw new Error("site.js changed the text of a listing");
+  }
+
+  // --- Phone drawers -------------------------------------------------------------------------
+
+  const DRAWERS = "dialog#pst-primary-sidebar-modal, dialog#pst-secondary-sidebar-modal";
+
+  function closeDrawers() {
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href]");
+      const drawer = link && link.closest(DRAWERS);
+      if (drawer && drawer.open) drawer.close();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      for (const drawer of document.querySelectorAll(DRAWERS)) if (drawer.open) drawer.close();
+    });
+  }
+
+  // --- Figures at full size ------------------------------------------------------------------
+
+  let viewer = null;
+
+  function showFullSize(image) {
+    if (!viewer) {
+      viewer = document.createElement("dialog");
+      viewer.className = "dlcv-figure-viewer";
+      viewer.setAttribute("aria-label", "Figure at full size");
+      viewer.addEventListener("click", () => viewer.close());
+      document.body.append(viewer);
+    }
+    const full = document.createElement("img");
+    full.src = image.currentSrc || image.src;
+    full.alt = image.alt;
+    full.width = image.naturalWidth;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.textContent = "Close";
+    viewer.replaceChildren(close, full);
+    viewer.showModal();
+    close.focus();
+  }
+
+  function isShrunk(image) {
+    return image.naturalWidth > 1.05 * image.getBoundingClientRect().width;
+  }
+
+  function enlargeableFigures() {
+    const images = [...document.querySelectorAll(".bd-article img")].filter(
+      (image) => !image.closest("a[href]"),
+    );
+    const mark = () => {
+      for (const image of images) {
+        const shrunk = image.complete && isShrunk(image);
+        image.classList.toggle("dlcv-enlargeable", shrunk);
+        if (shrunk) image.setAttribute("tabindex", "0");
+        else image.removeAttribute("tabindex");
+      }
+    };
+    for (const image of images) {
+      image.addEventListener("load", mark);
+      image.addEventListener("click", () => { if (isShrunk(image)) showFullSize(image); });
+      image.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && isShrunk(image)) showFullSize(image);
+      });
+    }
+    window.addEventListener("resize", mark);
+    mark();
+  }
+
+  function start() {
     wrapInitThebe();
+    document.querySelectorAll(".bd-article div.highlight pre").forEach(hangWrappedLines);
+    closeDrawers();
+    enlargeableFigures();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

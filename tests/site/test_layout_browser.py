@@ -232,6 +232,216 @@ def test_print_wraps_code_and_shows_collapsed_content(sized_page, site_url, docn
     assert page.pdf()[:4] == b"%PDF"
 
 
+OPENED_FOR_PRINT = """() => {
+    // What the printout catches: site.js opens the hidden cells on beforeprint, and the page
+    // is printed at once, before any animation has run.
+    window.dispatchEvent(new Event("beforeprint"));
+    const cells = [...document.querySelectorAll(".bd-article details.hide")];
+    const opacity = element => {
+        let product = 1;
+        for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+            product *= Number(getComputedStyle(node).opacity);
+        }
+        return product;
+    };
+    return {
+        cells: cells.length,
+        open: cells.filter(details => details.open).length,
+        faded: cells.flatMap(details => [...details.querySelectorAll("pre")])
+            .filter(pre => opacity(pre) < 1).length,
+        labels: cells.map(details => details.querySelector(":scope > summary"))
+            .filter(summary => summary && summary.getBoundingClientRect().height > 0).length,
+    };
+}"""
+
+
+@pytest.mark.parametrize("docname", ["book/pooling", "book/mnist-convnet"])
+def test_printing_shows_every_hidden_cells_code_at_full_opacity_without_its_label(
+    sized_page, site_url, docname
+):
+    page = sized_page(f"{site_url}{docname}.html", 800)
+    page.emulate_media(media="print")
+    printed = page.evaluate(OPENED_FOR_PRINT)
+
+    assert printed["cells"] > 0 and printed["open"] == printed["cells"], printed
+    assert printed["faded"] == 0, f"{printed['faded']} hidden cells print faded out"
+    assert printed["labels"] == 0, f"{printed['labels']} 'Show code cell' labels print"
+
+
+# --- On a phone ------------------------------------------------------------------------------
+
+WRAPPED_LINES = """() => {
+    // Each source line of each listing that wraps: where its text starts on its first visual
+    // line, and where it starts on the following ones (by the characters' own boxes).
+    const found = [];
+    for (const pre of document.querySelectorAll(".bd-article div.highlight pre")) {
+        const characters = [];
+        const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (let i = 0; i < node.data.length; i++) characters.push([node, i]);
+        }
+        const text = characters.map(([node, i]) => node.data[i]).join("");
+        let start = 0;
+        for (const line of text.split("\\n")) {
+            const indent = line.length - line.trimStart().length;
+            if (line.trim() && pre.getBoundingClientRect().height > 0) {
+                const range = document.createRange();
+                const [first, firstOffset] = characters[start + indent];
+                const [last, lastOffset] = characters[start + line.length - 1];
+                range.setStart(first, firstOffset);
+                range.setEnd(last, lastOffset + 1);
+                const rects = [...range.getClientRects()].filter(rect => rect.width > 0);
+                const top = Math.min(...rects.map(rect => rect.top));
+                const later = rects.filter(rect => rect.top > top + 2);
+                if (later.length) {
+                    found.push({
+                        line: line.trim().slice(0, 40),
+                        first: Math.min(...rects.filter(r => r.top <= top + 2).map(r => r.left)),
+                        next: Math.min(...later.map(rect => rect.left)),
+                        em: parseFloat(getComputedStyle(pre).fontSize),
+                    });
+                }
+            }
+            start += line.length + 1;
+        }
+    }
+    return found;
+}"""
+
+
+def test_on_a_phone_wrapped_code_continues_indented_and_copies_unchanged(sized_page, site_url):
+    page = sized_page(f"{site_url}book/pooling.html", WIDTHS["phone"], 844)
+    wrapped = page.evaluate(WRAPPED_LINES)
+
+    assert wrapped, "no line of code wraps at 390 px: the test checks nothing"
+    at_column_0 = [line for line in wrapped if line["next"] < line["first"] + line["em"]]
+    assert at_column_0 == [], at_column_0
+    # Copy buttons read innerText, Live code textContent: both the listing as written.
+    assert page.evaluate(
+        """() => [...document.querySelectorAll(".bd-article div.highlight pre")]
+            // innerText is "" where the listing is not shown (a closed cell or solution).
+            .filter(pre => pre.checkVisibility({visibilityProperty: true}))
+            .every(pre => pre.innerText.trimEnd() === pre.textContent.trimEnd())"""
+    )
+
+
+def test_on_a_phone_model_summaries_keep_their_lines_and_scroll_in_their_box(
+    sized_page, site_url
+):
+    page = sized_page(f"{site_url}book/mnist-convnet.html", WIDTHS["phone"], 844)
+    tables = page.evaluate(
+        """() => [...document.querySelectorAll(".bd-article .cell_output pre")]
+            .filter(pre => pre.textContent.includes("Total params"))
+            .map(pre => {
+                const lines = pre.textContent.replace(/\\n+$/, "").split("\\n").length;
+                const height = parseFloat(getComputedStyle(pre).lineHeight)
+                    || 1.2 * parseFloat(getComputedStyle(pre).fontSize);
+                const box = pre.getBoundingClientRect();
+                return {lines, shown: Math.round((pre.scrollHeight) / height),
+                        scrolls: getComputedStyle(pre).overflowX,
+                        fits: box.right <= innerWidth};
+            })"""
+    )
+    assert tables, "no model.summary() on the MNIST chapter"
+    for table in tables:
+        # One visual line per line of the table (wrapped, its rows fall apart), give or take
+        # the padding; the box scrolls sideways, the page does not.
+        assert table["shown"] <= table["lines"] + 1, table
+        assert table["scrolls"] in {"auto", "scroll"} and table["fits"], table
+
+
+@pytest.mark.parametrize("drawer", ["primary", "secondary"])
+def test_on_a_phone_the_contents_drawers_close_after_a_link_and_on_escape(
+    sized_page, site_url, console_errors, drawer
+):
+    page = sized_page(f"{site_url}book/pooling.html", WIDTHS["phone"], 844, has_touch=True)
+    dialog = page.locator(f"#pst-{drawer}-sidebar-modal")
+    toggle = page.locator(f".header-article-items .{drawer}-toggle")
+
+    toggle.click()
+    page.wait_for_timeout(600)
+    assert dialog.evaluate("d => d.open")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    assert not dialog.evaluate("d => d.open"), "Escape leaves the drawer open"
+
+    toggle.click()
+    page.wait_for_timeout(600)
+    link = dialog.locator("a[href^='#'], a.current[href]").first
+    if drawer == "secondary":  # the page's sections: the link stays on the page
+        link = dialog.locator("a[href^='#']").nth(1)
+    link.tap()
+    page.wait_for_timeout(600)
+    assert not dialog.evaluate("d => d.open"), "the drawer stays open over the page"
+    page.keyboard.press("Escape")  # and Escape still does nothing wrong
+    assert console_errors == []
+
+
+def test_on_a_phone_figures_open_at_full_size(sized_page, site_url, console_errors):
+    page = sized_page(f"{site_url}book/mnist-convnet.html", WIDTHS["phone"], 844, has_touch=True)
+    image = page.locator("#fig-mnist-samples img")
+    shown = image.bounding_box()
+    natural = image.evaluate("image => image.naturalWidth")
+    assert natural > 1.2 * shown["width"], "the figure is not shrunk on a phone: nothing to test"
+
+    image.tap()
+    full = page.locator("dialog.dlcv-figure-viewer[open] img")
+    full.wait_for()
+    assert full.evaluate("image => image.getBoundingClientRect().width") == pytest.approx(
+        natural, abs=1
+    )
+    # Its titles at the size they are drawn: what the desktop test asks of them.
+    assert grid_title_pixels(natural) >= 12.0
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    assert page.locator("dialog.dlcv-figure-viewer[open]").count() == 0
+    assert console_errors == []
+
+
+def test_on_a_phone_inline_code_stays_inside_the_learning_goals_box(sized_page, site_url):
+    page = sized_page(f"{site_url}book/cats-vs-dogs.html", WIDTHS["phone"], 844)
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll(".bd-article .learning-goals")].flatMap(box => {
+            const inner = box.getBoundingClientRect();
+            return [...box.querySelectorAll("code")]
+                .filter(code => code.getBoundingClientRect().right > inner.right + 0.5)
+                .map(code => code.textContent);
+        })"""
+    )
+    assert page.locator(".bd-article .learning-goals code").count() > 0
+    assert outside == []
+
+
+@pytest.mark.parametrize("width", [WIDTHS["desktop"], WIDTHS["phone"]])
+def test_the_search_icon_leaves_the_first_letter_visible(sized_page, site_url, width):
+    page = sized_page(f"{site_url}book/pooling.html", width, 844)
+    page.locator(".search-button__button >> visible=true").first.click()
+    field = page.locator(".bd-search >> visible=true").first
+    field.locator("input").fill("W")
+    layout = field.evaluate(
+        """form => {
+            const icon = form.querySelector("i").getBoundingClientRect();
+            const input = form.querySelector("input");
+            const style = getComputedStyle(input);
+            const text = input.getBoundingClientRect().left + parseFloat(style.paddingLeft)
+                + parseFloat(style.borderLeftWidth);
+            return {iconRight: icon.right, textLeft: text};
+        }"""
+    )
+    assert layout["iconRight"] <= layout["textLeft"], layout
+
+
+def test_mathjax_is_loaded_only_on_pages_with_math(site_dir):
+    with_math = []
+    for html in sorted(site_dir.glob("**/*.html")):
+        markup = html.read_text(encoding="utf-8")
+        has_math = 'class="math' in markup
+        loads = "mathjax/tex-chtml.js" in markup
+        assert loads == has_math, f"{html.relative_to(site_dir)}: math {has_math}, MathJax {loads}"
+        with_math += [html.name] if has_math else []
+    assert "convolution.html" in with_math
+
+
 # --- Edition, footer, licences, Live code ---------------------------------------------------
 
 

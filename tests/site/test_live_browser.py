@@ -297,6 +297,22 @@ def test_fits_a_390_pixel_wide_phone(browser, small_site_url):
         context.close()
 
 
+def test_on_a_phone_the_answer_is_beside_the_pad_while_drawing(browser, small_site_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    try:
+        page = context.new_page()
+        widget = open_widget(page, small_site_url + "index.html")
+        pad = widget.locator(".live-digit__pad")
+        pad.scroll_into_view_if_needed()
+        pad_box = pad.bounding_box()
+        answer = widget.locator(".live-digit__probabilities").bounding_box()
+        # The answer's rows are level with the pad: on screen whenever the pad is.
+        assert answer["y"] < pad_box["y"] + pad_box["height"], (pad_box, answer)
+        assert answer["y"] + answer["height"] <= 844 and answer["x"] + answer["width"] <= 390
+    finally:
+        context.close()
+
+
 def test_without_javascript_the_reader_sees_what_the_widget_would_do(browser, small_site_url):
     context = browser.new_context(java_script_enabled=False)
     try:

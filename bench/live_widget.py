@@ -72,7 +72,7 @@ def measure(export: Path | None, strokes: int, moves: int, chromium: str) -> dic
 def _prepare(folder: Path, export: Path | None) -> str:
     from dlcv.widgets.live_digit import export_mnist_model, live_digit_widget
 
-    for name in ("live-digit.js", "live-digit.css"):
+    for name in ("live-digit.js", "live-digit.css", "widgets.css"):
         shutil.copy(STATIC / name, folder / name)
     if export is not None:
         shutil.copytree(export, folder / "mnist-live")
@@ -89,7 +89,8 @@ def _prepare(folder: Path, export: Path | None) -> str:
     widget = live_digit_widget("mnist-live/model.json")
     (folder / "index.html").write_text(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" '
-        'href="data:,"><link rel="stylesheet" href="live-digit.css"></head>'
+        'href="data:,"><link rel="stylesheet" href="widgets.css">'
+        '<link rel="stylesheet" href="live-digit.css"></head>'
         f'<body>{widget}<script src="live-digit.js"></script></body></html>',
         encoding="utf-8",
     )

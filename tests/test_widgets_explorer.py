@@ -22,7 +22,7 @@ from dlcv.widgets.explorer import (
 
 
 def _attributes(markup: str) -> dict[str, str]:
-    opening = re.match(r'<div class="conv-explorer" ([^>]*)>', markup)
+    opening = re.match(r'<div class="dlcv-widget conv-explorer" ([^>]*)>', markup)
     assert opening, markup[:200]
     return {
         name: html.unescape(value) for name, value in re.findall(r'([\w-]+)="([^"]*)"', opening[1])
@@ -55,7 +55,9 @@ def test_container_carries_image_kernels_and_settings(digit):
 
 
 def test_container_has_a_fallback_for_notebooks_without_the_script(digit):
-    assert "conv-explorer.js" in str(convolution_explorer(digit))
+    markup = str(convolution_explorer(digit))
+    assert "conv-explorer.js" in markup and "runs on the book's web page" in markup
+    assert 'class="dlcv-widget conv-explorer"' in markup
 
 
 def test_float_images_in_unit_interval_are_kept():

@@ -192,4 +192,6 @@ def test_widget_container_points_to_the_manifest_and_explains_itself():
 
     assert 'data-manifest="../_static/a&amp;b/model.json"' in markup
     assert 'data-caption="Draw &lt;here&gt;"' in markup
-    assert "live-digit__fallback" in markup and "JavaScript" in markup
+    assert "live-digit__fallback" in markup and "runs on the book's web page" in markup
+    assert "Turn on JavaScript" not in markup  # in a notebook it is on: the widget needs the site
+    assert 'class="dlcv-widget live-digit"' in markup

@@ -17,10 +17,8 @@ explains.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
@@ -30,6 +28,7 @@ from matplotlib.patches import Rectangle
 from dlcv.errors import ConfigError
 from dlcv.ops import PADDINGS, conv_output_size, padding_amounts
 from dlcv.validate import int_in_range
+from dlcv.widgets.container import WidgetHTML, widget_container
 
 MIN_INPUT_SIZE = 7
 """The smallest input the explorer offers: every kernel size still has a valid position."""
@@ -166,22 +165,6 @@ def center_crop(image: np.ndarray, size: int) -> np.ndarray:
     return image[top : top + size, left : left + size]
 
 
-@dataclass(frozen=True, repr=False)
-class ExplorerHTML:
-    """The explorer's container; notebooks and myst-nb display it as HTML."""
-
-    html: str
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return f"<convolution explorer: {len(self.html):,} characters of HTML>"
-
-    def __str__(self) -> str:
-        return self.html
-
-
 def convolution_explorer(
     image: np.ndarray,
     *,
@@ -191,7 +174,7 @@ def convolution_explorer(
     padding: str = "valid",
     kernel: str = "vertical edges",
     caption: str = "",
-) -> ExplorerHTML:
+) -> WidgetHTML:
     """An interactive convolution of ``image`` for the book's web pages.
 
     The reader changes every setting in the page; the arguments only choose where it starts.
@@ -207,8 +190,8 @@ def convolution_explorer(
         caption: text under the figure.
 
     Returns:
-        An :class:`ExplorerHTML`; as a cell's last expression it displays the explorer
-        (or, outside the book's web pages, a note that it needs the book's script).
+        A :class:`dlcv.widgets.container.WidgetHTML`; as a cell's last expression it displays
+        the explorer (or, outside the book's web pages, a note that it runs there).
 
     Raises:
         ConfigError: if the image is not a square 2D image of at least 7x7 with values in
@@ -241,12 +224,13 @@ def convolution_explorer(
         "data-kernel": kernel,
         "data-caption": caption,
     }
-    rendered = " ".join(f'{name}="{html.escape(str(value))}"' for name, value in attributes.items())
-    fallback = (
-        '<p class="conv-explorer__fallback">The interactive convolution explorer runs on the '
-        "book's web pages, where its script (<code>conv-explorer.js</code>) is loaded.</p>"
+    note = (
+        "The convolution explorer: a kernel slides over the image, and the output fills in "
+        "value by value, with every setting (input size, kernel, stride, padding) yours to "
+        "change. Its script (<code>conv-explorer.js</code>) computes what "
+        "<code>dlcv.ops.conv2d</code> computes."
     )
-    return ExplorerHTML(f'<div class="conv-explorer" {rendered}>{fallback}</div>')
+    return widget_container("conv-explorer", "convolution explorer", attributes, note)
 
 
 def _unit_interval(image: np.ndarray) -> np.ndarray:

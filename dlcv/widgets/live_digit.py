@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from dlcv.errors import ConfigError
+from dlcv.widgets.container import WidgetHTML, widget_container
 
 FORMAT = "dlcv-live-1"
 MANIFEST_NAME = "model.json"
@@ -392,43 +392,26 @@ def _array(values: np.ndarray, spec: dict) -> np.ndarray:
 # --- The widget's container ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class LiveDigitHTML:
-    """The widget's container; notebooks and myst-nb display it as HTML."""
-
-    html: str
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return f"<live digit widget: {len(self.html):,} characters of HTML>"
-
-    def __str__(self) -> str:
-        return self.html
-
-
 FALLBACK = (
-    "Turn on JavaScript to draw a "
-    "digit, or pick a test digit, and watch the trained model's input, feature maps and "
-    "class probabilities change as you draw. Its script (<code>live-digit.js</code>) "
-    "computes the same forward pass as Keras, with the weights trained on this page."
+    "The live digit: draw a digit, or pick a test digit, and watch the trained model's input, "
+    "feature maps and class probabilities change as you draw. Its script "
+    "(<code>live-digit.js</code>) computes the same forward pass as Keras, with the weights "
+    "trained on this page."
 )
 
 
-def live_digit_widget(manifest_url: str, *, caption: str = "") -> LiveDigitHTML:
+def live_digit_widget(manifest_url: str, *, caption: str = "") -> WidgetHTML:
     """The container ``live-digit.js`` turns into the live widget.
 
     Until the script replaces it (and without JavaScript, or in a notebook) it shows a note
-    saying what the widget does and where it runs.
+    saying what the widget does and that it runs on the book's web page.
 
     Args:
         manifest_url: URL of the exported ``model.json``, relative to the page.
         caption: text under the figure.
+
+    Returns:
+        A :class:`dlcv.widgets.container.WidgetHTML`.
     """
     attributes = {"data-manifest": manifest_url, "data-caption": caption}
-    rendered = " ".join(f'{name}="{html.escape(value)}"' for name, value in attributes.items())
-    return LiveDigitHTML(
-        f'<div class="live-digit" {rendered}>'
-        f'<p class="live-digit__fallback">{FALLBACK}</p></div>'
-    )
+    return widget_container("live-digit", "live digit widget", attributes, FALLBACK)

@@ -129,7 +129,7 @@ def test_window_moves_by_keyboard_and_is_described_for_screen_readers(explorer, 
 STATIC = Path(__file__).resolve().parents[2] / "book" / "_static" / "widgets"
 SMALL_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>explorer</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="conv-explorer.css"></head>
+<link rel="stylesheet" href="widgets.css"><link rel="stylesheet" href="conv-explorer.css"></head>
 <body>{widget}<script src="conv-explorer.js"></script></body></html>
 """
 
@@ -138,7 +138,7 @@ SMALL_PAGE = """<!doctype html>
 def small_site_url(tmp_path_factory, serve_folder):
     """A page with one explorer over a 12x12 gradient, the book's script and stylesheet."""
     folder = tmp_path_factory.mktemp("explorer-site")
-    for name in ("conv-explorer.js", "conv-explorer.css"):
+    for name in ("conv-explorer.js", "conv-explorer.css", "widgets.css"):
         shutil.copy(STATIC / name, folder / name)
     image = np.add.outer(np.arange(12), np.arange(12)) / 22
     widget = convolution_explorer(image, input_size=9, kernel="vertical edges")

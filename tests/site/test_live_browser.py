@@ -33,7 +33,7 @@ PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>live digit</title><link rel="icon" href="data:,">
-<link rel="stylesheet" href="live-digit.css"></head>
+<link rel="stylesheet" href="widgets.css"><link rel="stylesheet" href="live-digit.css"></head>
 <body>{widget}<script src="live-digit.js"></script></body></html>
 """
 
@@ -69,7 +69,7 @@ def small_site(trained, tmp_path_factory):
     """A folder with a page holding one widget, the book's script and the exported model."""
     model, picks = trained
     folder = tmp_path_factory.mktemp("live-site")
-    for name in ("live-digit.js", "live-digit.css"):
+    for name in ("live-digit.js", "live-digit.css", "widgets.css"):
         shutil.copy(STATIC / name, folder / name)
     export_mnist_model(model, folder / "mnist-live", digits=picks)
     widget = live_digit_widget("mnist-live/model.json", caption="A test widget")
@@ -320,7 +320,8 @@ def test_without_javascript_the_reader_sees_what_the_widget_would_do(browser, sm
         page.goto(small_site_url + "index.html")
         fallback = page.locator(".live-digit__fallback")
         assert fallback.is_visible()
-        assert "Turn on JavaScript to draw a digit" in fallback.inner_text()
+        assert "draw a digit" in fallback.inner_text()
+        assert "runs on the book's web page" in fallback.inner_text()
     finally:
         context.close()
 

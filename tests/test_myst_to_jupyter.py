@@ -340,3 +340,49 @@ def test_the_student_edition_is_the_teacher_edition_less_the_solution_cells(page
         "**Solution to Exercise 3**",
         "# Solution 3: an older solution cell.\nprint(3)",
     ]
+
+
+WIDGET_PAGE = HEADER + '''
+# Draw
+
+Draw a digit below.
+
+```{code-cell} ipython3
+:tags: [remove-input]
+
+live_digit_widget("../_static/mnist-live/model.json", caption="Draw")
+```
+
+```{code-cell} ipython3
+explorer = convolution_explorer(digit)
+```
+
+```{code-cell} ipython3
+print("no widget here")
+```
+'''
+
+
+@pytest.mark.parametrize("site_url", ["https://example.org/book/", ""])
+def test_a_widget_of_the_site_is_followed_by_a_note_linking_to_its_page(
+    context, tmp_path, site_url
+):
+    source = tmp_path / "draw.md"
+    source.write_text(WIDGET_PAGE)
+    context.site_url = site_url
+
+    cells = export(source, context).cells
+
+    widgets = [i for i, cell in enumerate(cells) if "widget(" in cell.source
+               or "explorer(" in cell.source]
+    assert len(widgets) == 2
+    for index in widgets:
+        note = cells[index + 1]
+        assert note.cell_type == "markdown"
+        assert "runs in the browser on" in note.source
+        assert "JavaScript" not in note.source
+        if site_url:
+            assert "(https://example.org/book/book/shapes.html)" in note.source
+    last = cells[-1]
+    assert last.source == 'print("no widget here")'
+    assert sum("interactive figure" in cell.source for cell in cells) == 2

@@ -56,6 +56,9 @@ _TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
 _TARGET_LINE = re.compile(r"^\([\w:.-]+\)=[ \t]*$")
 _COMMENT_LINE = re.compile(r"^%.*$")
 _SOLUTION_CELL = re.compile(r"^#\s*Solution\s+(?P<number>\d+)\b")
+# A call of a dlcv widget whose script is part of the book's site (dlcv.widgets).
+_SITE_WIDGET = re.compile(r"^(?:\w+\s*=\s*)?(?P<name>live_digit_widget|convolution_explorer)\(",
+                          re.M)
 
 LEFTOVERS = re.compile(
     r"\{glue|\{doc\}|\{ref\}|\{numref\}|\{cite|\{term\}|\{eq\}|\{math\}|\{download\}"
@@ -281,7 +284,21 @@ class _Converter:
             pieces += [_SolutionStart(f"Solution to {title}"), _Code(source, metadata),
                        _SolutionEnd()]
             return pieces
-        return [_Code(source, metadata)]
+        pieces.append(_Code(source, metadata))
+        if _SITE_WIDGET.search(source):
+            pieces.append(self._widget_note())
+        return pieces
+
+    def _widget_note(self) -> str:
+        """Says that the widget the cell above displays runs on the page, with a link to it."""
+        page = f"{self.context.site_url}{self.context.docname}.html"
+        where = f"[the book's web page]({page})" if self.context.site_url else "the book's web page"
+        return (
+            "> **An interactive figure of the book's web page**\n>\n"
+            "> The cell above displays an interactive figure that runs in the browser on "
+            f"{where}, where its script is loaded: a notebook shows only its description. "
+            "Open the page to use it."
+        )
 
     # --- markdown -------------------------------------------------------------------------------
 

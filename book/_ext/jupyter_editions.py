@@ -104,7 +104,8 @@ def site_url(app: Sphinx) -> str:
 def point_buttons_at_notebook(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
-    """Points the page's Colab and Binder buttons at its notebook on the ``colab_branch``."""
+    """Points the page's Colab and Binder buttons at its notebook on the ``colab_branch``, and
+    adds a button of each for the student edition (``student/``, without the solutions)."""
     if not _is_notebook(app, pagename):
         return
     launch = _theme_option(app, "launch_buttons") or {}
@@ -113,17 +114,31 @@ def point_buttons_at_notebook(
     colab_url = (launch.get("colab_url") or "").rstrip("/")
     binder_url = (launch.get("binderhub_url") or "").rstrip("/")
     for group in context.get("header_buttons", []):
+        buttons = []
         for button in group.get("buttons", []):
+            buttons.append(button)
             url = button.get("url", "")
             if colab_url and url.startswith(f"{colab_url}/github/"):
-                button["url"] = f"{colab_url}/github/{owner_and_name}/blob/{branch}/{notebook}"
+                link = f"{colab_url}/github/{owner_and_name}/blob/{branch}/{{edition}}{notebook}"
             elif binder_url and url.startswith(f"{binder_url}/v2/gh/"):
                 # ...?urlpath=lab/tree/book/page.md: the same interface, the notebook's path.
                 interface = url.split("?urlpath=", 1)[1].split("/tree/", 1)[0]
-                button["url"] = (
+                link = (
                     f"{binder_url}/v2/gh/{owner_and_name}/{branch}"
-                    f"?urlpath={interface}/tree/{notebook}"
+                    f"?urlpath={interface}/tree/{{edition}}{notebook}"
                 )
+            else:
+                continue
+            button["url"] = link.format(edition=EDITIONS["teacher"])
+            buttons.append({
+                **button,
+                "text": f"{button['text']} (student)",
+                "tooltip": f"{button.get('tooltip', button['text'])}: the student edition, "
+                "without the solutions",
+                "url": link.format(edition=EDITIONS["student"]),
+            })
+        if "buttons" in group:
+            group["buttons"] = buttons
 
 
 def context_of(app: Sphinx, docname: str):

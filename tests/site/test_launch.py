@@ -57,8 +57,12 @@ def test_launch_buttons_open_this_page_in_binder_colab_and_live_code(
     assert links == {
         "Binder": f"https://mybinder.org/v2/gh/{OWNER_AND_NAME}/{COLAB_BRANCH}"
         f"?urlpath=lab/tree/{docname}.ipynb",
+        "Binder (student)": f"https://mybinder.org/v2/gh/{OWNER_AND_NAME}/{COLAB_BRANCH}"
+        f"?urlpath=lab/tree/student/{docname}.ipynb",
         "Colab": f"https://colab.research.google.com/github/{OWNER_AND_NAME}"
         f"/blob/{COLAB_BRANCH}/{docname}.ipynb",
+        "Colab (student)": f"https://colab.research.google.com/github/{OWNER_AND_NAME}"
+        f"/blob/{COLAB_BRANCH}/student/{docname}.ipynb",
         "Live Code": "button",
     }
     assert console_errors == []

@@ -133,9 +133,10 @@ OVERFLOW = """(phone) => {
             + ".bd-article h2")) {
         // On a phone a table of many columns may scroll inside its own box (the theme's
         // scrollable container): the page itself must still not (checked above).
-        const scrollsInItsBox = phone && element.closest(".pst-scrollable-table-container")
-            && getComputedStyle(element.closest(".pst-scrollable-table-container")).overflowX
-                === "auto";
+        // So may a table drawn in box characters (Rich's, model.summary()): wrapped, it would
+        // fall apart.
+        const box = element.closest(".pst-scrollable-table-container, .output.text_html pre");
+        const scrollsInItsBox = phone && box && getComputedStyle(box).overflowX === "auto";
         if (element.getBoundingClientRect().width > 0 && wider(element) && !scrollsInItsBox) {
             found.push(describe(element));
         }

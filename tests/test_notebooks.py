@@ -88,11 +88,14 @@ def test_a_live_code_cell_that_reads_a_removed_cells_name_is_caught():
         ("import numpy as np\nshown = 1", False),
         ("table = np.zeros(3)\ndef helper(): pass\ntable", True),
         ("shown = table + 1\nhelper()", False),
+        ("def local():\n    table = 0\nprint(table)", False),  # a local table is not this one
         ("table = 2\nprint(table, shown)", False),  # binds table first: its own from here on
         ("def later():\n    return helper", False),
     ]
 
-    assert names_needed_from_removed_cells(cells) == [(2, "table"), (2, "helper"), (4, "helper")]
+    assert names_needed_from_removed_cells(cells) == [
+        (2, "table"), (2, "helper"), (3, "table"), (5, "helper")
+    ]
     assert names_needed_from_removed_cells([(code, False) for code, _ in cells]) == []
 
 
@@ -118,21 +121,29 @@ def names_needed_from_removed_cells(cells: list[tuple[str, bool]]) -> list[tuple
                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
             }
             needed += [(index, name) for name in sorted(read & only_removed)]
-            only_removed -= _bound(statement)
+            only_removed -= _bound(statement, nested=False)
     return needed
 
 
-def _bound(tree: ast.AST) -> set[str]:
+def _bound(statement: ast.stmt, nested: bool = True) -> set[str]:
     """The names a statement binds (assignments, imports, function and class definitions, loop
-    targets), nested ones included."""
+    targets); with ``nested``, also those bound inside its functions, classes and
+    comprehensions."""
     names = set()
-    for node in ast.walk(tree):
+    pending: list[ast.AST] = [statement]
+    while pending:
+        node = pending.pop()
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            if not nested:
+                continue
+        elif not nested and isinstance(node, ast.Lambda | ast.comprehension):
+            continue
+        pending.extend(ast.iter_child_nodes(node))
     return names
 
 

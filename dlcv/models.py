@@ -6,6 +6,8 @@ and trains it. The architectures are exactly those of the book, so parameter cou
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import layers
 
@@ -165,6 +167,55 @@ def parameter_table(model: keras.Model):
     ]
     return pd.DataFrame(rows, columns=["layer", "output shape", "parameters", "share"])
 
+
+
+def layer_costs(model: keras.Model):
+    """What each layer of ``model`` costs per image: parameters, multiply-adds and activations.
+
+    A ``Conv2D`` layer does one multiply-add per kernel weight at each output position of each
+    filter (``height * width * filters * kh * kw * channels``); a ``Dense`` layer one per weight
+    (``inputs * units``). Pooling, ``Flatten`` and activations are counted as no multiply-adds:
+    they are cheap beside the layers with weights. Activations are the values a layer outputs for
+    one image, which training keeps in memory for the backward pass.
+
+    Args:
+        model: a built Keras model of ``Conv2D``, ``Dense`` and weightless layers.
+
+    Returns:
+        A ``pandas.DataFrame`` with one row per layer (the input layer left out) and the columns
+        ``layer`` (its name), ``output shape``, ``parameters``, ``multiply-adds`` and
+        ``activations`` (output values per image).
+
+    Example:
+        >>> costs = layer_costs(mnist_convnet())
+        >>> costs["multiply-adds"].tolist()
+        [194688, 0, 2230272, 0, 663552, 0, 11520]
+    """
+    import pandas as pd
+
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        output = layer.output.shape[1:]
+        if isinstance(layer, layers.Conv2D):
+            per_output = math.prod(layer.kernel.shape[:-1])  # kh * kw * input channels
+            multiply_adds = math.prod(output) * per_output
+        elif isinstance(layer, layers.Dense):
+            multiply_adds = math.prod(layer.kernel.shape)
+        else:
+            multiply_adds = 0
+        rows.append(
+            {
+                "layer": layer.name,
+                "output shape": "x".join(str(d) for d in output),
+                "parameters": layer.count_params(),
+                "multiply-adds": multiply_adds,
+                "activations": math.prod(output),
+            }
+        )
+    columns = ["layer", "output shape", "parameters", "multiply-adds", "activations"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- Cats vs dogs: where to put dropout (the dropout chapter's experiment) -----------------

@@ -36,7 +36,7 @@ REPR_PATTERNS = {
 }
 """What each kind of repr looks like in an output's text."""
 
-KERAS_SUMMARY = re.compile(r"Output Shape\s*\S*\s*Param #")
+KERAS_SUMMARY = re.compile(r"Output Shape.{0,80}?Param #", re.S)
 """The header of a ``model.summary()`` table, whose shape tuples are Keras's own format."""
 
 CONTENT_TAGS = ("img", "svg", "canvas", "table", "iframe", "video", "input", "button", "script")

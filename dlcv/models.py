@@ -6,6 +6,8 @@ and trains it. The architectures are exactly those of the book, so parameter cou
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import layers
 
@@ -20,15 +22,17 @@ def mnist_convnet() -> keras.Model:
         An uncompiled model mapping ``(batch, 28, 28, 1)`` images in [0, 1] to class
         probabilities of shape ``(batch, 10)``.
     """
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu")(inputs)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu")(x)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
-    x = layers.Flatten()(x)
+    # Named layers: Keras's automatic names (conv2d_4, ...) count every layer built in the
+    # session, so they would differ between a page's summary and a model rebuilt later.
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu", name="conv_1")(inputs)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_1")(x)
+    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu", name="conv_2")(x)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_2")(x)
+    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu", name="conv_3")(x)
+    x = layers.Flatten(name="flatten")(x)
     # float32 even under a mixed-precision policy: a 16-bit softmax loses small probabilities.
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet")
 
 
@@ -121,14 +125,14 @@ def mnist_convnet_gap() -> keras.Model:
     Returns:
         An uncompiled model with the inputs and outputs of :func:`mnist_convnet`.
     """
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu")(inputs)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu")(x)
-    x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu")(x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    x = layers.Conv2D(filters=32, kernel_size=3, activation="relu", name="conv_1")(inputs)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_1")(x)
+    x = layers.Conv2D(filters=64, kernel_size=3, activation="relu", name="conv_2")(x)
+    x = layers.MaxPooling2D(pool_size=2, name="pool_2")(x)
+    x = layers.Conv2D(filters=128, kernel_size=3, activation="relu", name="conv_3")(x)
+    x = layers.GlobalAveragePooling2D(name="global_average")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet_gap")
 
 
@@ -163,6 +167,55 @@ def parameter_table(model: keras.Model):
     ]
     return pd.DataFrame(rows, columns=["layer", "output shape", "parameters", "share"])
 
+
+
+def layer_costs(model: keras.Model):
+    """What each layer of ``model`` costs per image: parameters, multiply-adds and activations.
+
+    A ``Conv2D`` layer does one multiply-add per kernel weight at each output position of each
+    filter (``height * width * filters * kh * kw * channels``); a ``Dense`` layer one per weight
+    (``inputs * units``). Pooling, ``Flatten`` and activations are counted as no multiply-adds:
+    they are cheap beside the layers with weights. Activations are the values a layer outputs for
+    one image, which training keeps in memory for the backward pass.
+
+    Args:
+        model: a built Keras model of ``Conv2D``, ``Dense`` and weightless layers.
+
+    Returns:
+        A ``pandas.DataFrame`` with one row per layer (the input layer left out) and the columns
+        ``layer`` (its name), ``output shape``, ``parameters``, ``multiply-adds`` and
+        ``activations`` (output values per image).
+
+    Example:
+        >>> costs = layer_costs(mnist_convnet())
+        >>> costs["multiply-adds"].tolist()
+        [194688, 0, 2230272, 0, 663552, 0, 11520]
+    """
+    import pandas as pd
+
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        output = layer.output.shape[1:]
+        if isinstance(layer, layers.Conv2D):
+            per_output = math.prod(layer.kernel.shape[:-1])  # kh * kw * input channels
+            multiply_adds = math.prod(output) * per_output
+        elif isinstance(layer, layers.Dense):
+            multiply_adds = math.prod(layer.kernel.shape)
+        else:
+            multiply_adds = 0
+        rows.append(
+            {
+                "layer": layer.name,
+                "output shape": "x".join(str(d) for d in output),
+                "parameters": layer.count_params(),
+                "multiply-adds": multiply_adds,
+                "activations": math.prod(output),
+            }
+        )
+    columns = ["layer", "output shape", "parameters", "multiply-adds", "activations"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- Cats vs dogs: where to put dropout (the dropout chapter's experiment) -----------------

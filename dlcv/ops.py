@@ -5,7 +5,8 @@ These are the reference implementations the book explains and the tests hold aga
 ``layers.Conv2D``, ``layers.MaxPooling2D`` and ``layers.AveragePooling2D`` compute, with the
 same ``"valid"`` and ``"same"`` padding rules; :func:`conv_output_size` and
 :func:`receptive_field` do the arithmetic of shapes; :func:`compose_kernels` shows that two
-stacked linear convolutions are one.
+stacked linear convolutions are one; :func:`conv2d_input_gradient`, :func:`conv2d_kernel_gradient`
+and :func:`max_pool2d_gradient` are the backward passes, checked against ``tf.GradientTape``.
 
 Images are batched and channels-last (NHWC), the Keras default: ``(batch, height, width,
 channels)``. To use a single grayscale image ``image`` of shape ``(height, width)``, pass
@@ -321,6 +322,105 @@ def compose_kernels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return composed
 
 
+def conv2d_input_gradient(output_gradient: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """The backward pass of :func:`conv2d` (stride 1, ``"valid"``) to its input.
+
+    Each input pixel was multiplied by every kernel weight whose window covered it, so its
+    gradient gathers the output gradients of those windows, weighted by those weights: a
+    ``"full"`` convolution (``kh - 1`` and ``kw - 1`` zeros around the output gradient) with
+    the kernel flipped left to right and top to bottom, input and output channels swapped.
+
+    Args:
+        output_gradient: the loss's gradient with respect to the output of ``conv2d``, shape
+            ``(batch, out_height, out_width, out)``.
+        kernel: the kernel of the forward pass, shape ``(kh, kw, in, out)``.
+
+    Returns:
+        The gradient with respect to the input, float64, shape
+        ``(batch, out_height + kh - 1, out_width + kw - 1, in)``.
+
+    Example:
+        >>> gradient = conv2d_input_gradient(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)))
+        >>> gradient[0, :, :, 0].astype(int).tolist()  # windows covering each input pixel
+        [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]
+    """
+    output_gradient = _as_images(output_gradient, "output_gradient")
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kh, kw = kernel.shape[:2]
+    padded = np.pad(output_gradient, [(0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)])
+    flipped = kernel[::-1, ::-1].transpose(0, 1, 3, 2)  # (kh, kw, out, in)
+    return conv2d(padded, flipped)
+
+
+def conv2d_kernel_gradient(
+    x: np.ndarray, output_gradient: np.ndarray, kernel_size: IntPair
+) -> np.ndarray:
+    """The backward pass of :func:`conv2d` (stride 1, ``"valid"``) to its kernel.
+
+    A kernel weight multiplied one input pixel per window, so its gradient is the sum, over
+    the windows and the batch, of that pixel times the window's output gradient: the input
+    cross-correlated with the output gradient.
+
+    Args:
+        x: the input of the forward pass, shape ``(batch, height, width, in)``.
+        output_gradient: the gradient with respect to its output, shape
+            ``(batch, height - kh + 1, width - kw + 1, out)``.
+        kernel_size: ``kh`` and ``kw``, an int or a pair.
+
+    Returns:
+        The gradient with respect to the kernel, float64, shape ``(kh, kw, in, out)``.
+    """
+    x = _as_images(x, "x")
+    output_gradient = _as_images(output_gradient, "output_gradient")
+    kh, kw = positive_pair(kernel_size, "kernel_size")
+    out_h, out_w = output_gradient.shape[1:3]
+    gradient = np.zeros((kh, kw, x.shape[3], output_gradient.shape[3]))
+    for a in range(kh):
+        for b in range(kw):
+            # Weight (a, b) saw input pixel (i + a, j + b) in the window of output (i, j).
+            patch = x[:, a : a + out_h, b : b + out_w, :]
+            gradient[a, b] = np.tensordot(patch, output_gradient, axes=([0, 1, 2], [0, 1, 2]))
+    return gradient
+
+
+def max_pool2d_gradient(
+    x: np.ndarray, output_gradient: np.ndarray, pool_size: int = 2
+) -> np.ndarray:
+    """The backward pass of :func:`max_pool2d` (windows of ``pool_size``, stride ``pool_size``).
+
+    An output is its window's largest value, so a small change to any other value of the
+    window changes nothing: the whole output gradient goes to the window's argmax (the first
+    one, if several values tie), and the rest of the window gets zero.
+
+    Args:
+        x: the input of the forward pass, shape ``(batch, height, width, channels)``.
+        output_gradient: the gradient with respect to its output, shape
+            ``(batch, height // pool_size, width // pool_size, channels)``.
+        pool_size: the side of the square, non-overlapping windows.
+
+    Returns:
+        The gradient with respect to ``x``, float64, the shape of ``x``.
+
+    Example:
+        >>> x = np.array([[1.0, 3.0], [2.0, 0.0]]).reshape(1, 2, 2, 1)
+        >>> max_pool2d_gradient(x, np.full((1, 1, 1, 1), 5.0))[0, :, :, 0].tolist()
+        [[0.0, 5.0], [0.0, 0.0]]
+    """
+    x = _as_images(x, "x")
+    output_gradient = _as_images(output_gradient, "output_gradient")
+    p = positive_int(pool_size, "pool_size")
+    gradient = np.zeros_like(x)
+    batch, out_h, out_w, channels = output_gradient.shape
+    n, c = np.meshgrid(np.arange(batch), np.arange(channels), indexing="ij")
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[:, i * p : (i + 1) * p, j * p : (j + 1) * p, :]
+            first_max = window.reshape(batch, p * p, channels).argmax(axis=1)
+            row, col = np.divmod(first_max, p)  # within the window, shape (batch, channels)
+            gradient[n, i * p + row, j * p + col, c] = output_gradient[:, i, j, :]
+    return gradient
+
+
 def _pool2d(
     x: np.ndarray,
     pool_size: IntPair,
@@ -364,4 +464,3 @@ def _as_images(x: np.ndarray, name: str, dtype: type | None = np.float64) -> np.
             "For a single grayscale image, pass image[None, :, :, None]."
         )
     return x
-

@@ -241,6 +241,7 @@ def image_grid(
     columns: int = 8,
     cmap: str = "gray_r",
     size: float = 1.3,
+    shared_scale: bool = False,
 ) -> Figure:
     """A grid of images with optional titles.
 
@@ -253,6 +254,9 @@ def image_grid(
             12 columns become 4 rows of 6), so that its titles stay legible on a phone.
         cmap: the colormap for grayscale images, a name of ``matplotlib.colormaps``.
         size: the size of one image, in inches.
+        shared_scale: draw grayscale images on one colour scale, from the smallest to the largest
+            value of all of them, with a colour bar, so that panels can be compared value for
+            value; by default each image is scaled to its own range.
 
     Returns:
         A figure with one axes per image, axis ticks hidden; titles are set at
@@ -279,13 +283,18 @@ def image_grid(
     title_height = 1.5 * fontsize / 72 + 0.05
     figure = Figure(figsize=(size * columns, (size + title_height) * rows), layout="constrained")
     axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    scale = {"vmin": float(images.min()), "vmax": float(images.max())} if shared_scale else {}
     for i, ax in enumerate(axes):
         ax.set_axis_off()
         if i >= len(images):
             continue
-        ax.imshow(images[i], cmap=matplotlib.colormaps[cmap] if images[i].ndim == 2 else None)
+        shown = ax.imshow(
+            images[i], cmap=matplotlib.colormaps[cmap] if images[i].ndim == 2 else None, **scale
+        )
         if titles is not None:
             ax.set_title(titles[i], fontsize=fontsize)
+    if shared_scale:
+        figure.colorbar(shown, ax=axes.tolist(), shrink=0.8)
     return figure
 
 

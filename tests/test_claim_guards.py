@@ -5,11 +5,25 @@ A sentence that holds only for some results is guarded in its page by
 it false. These tests read the guards out of the chapters' code cells: each must test something
 the page computed (not a constant) and state its sentence as written text (not an f-string,
 which is how generated prose hides a false sentence); and one guard, flipped, must fail its page.
+
+Figures are guarded like sentences. The rule, kept simple so that every chapter can follow it: a
+figure shown with ``{glue:figure} key`` and glued by ``glue("key", <figure>)`` in a code cell is
+*guarded* when that cell or the next code cell calls ``claim``; a guarded figure's claims must be
+on the arrays it draws: at least one claim's condition uses a name that the glued expression uses
+(``viz.image_grid(np.stack(panels))`` draws ``panels``), directly or through the statements of
+the cell before, the gluing cell and the next: a statement that uses a drawn name makes all its
+names drawn (``panels = [*feature_maps.values()]`` makes ``feature_maps`` drawn, and
+``losses = history.history["loss"]`` makes ``losses`` drawn when the figure draws ``history``).
+Names bound by imports (``np``, ``viz``) do not count. A figure whose caption and alt text state
+no result (a diagram, the first images of a data set) needs no claim; one that states a result
+has one, and like any claim it fails its page when the result changes.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +35,7 @@ from nbclient.exceptions import CellExecutionError
 from tools.chapters import chapters, run_notebook
 
 CHAPTERS = chapters()
+FIGURE_DIRECTIVE = re.compile(r"```\{glue:figure\}\s+(\S+)")
 
 
 def _python(cell_source: str) -> str:
@@ -106,3 +121,93 @@ def test_a_flipped_guard_fails_its_page():
 
     assert "ClaimError" in str(failure.value)
     assert flip.sentence.split()[0] in str(failure.value)
+
+
+# --- Figures: a claim next to a glued figure is on the arrays it draws ---------------------
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _imported(trees: list[ast.Module]) -> set[str]:
+    """Names bound by imports anywhere in a chapter: modules and helpers, not data."""
+    bound = set(dir(builtins))
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return bound
+
+
+def drawn_names(figure: ast.AST, cells: list[ast.Module], imported: set[str]) -> set[str]:
+    """The names of what ``figure`` draws, widened through the statements of ``cells``: a
+    statement that uses a drawn name adds all of its names."""
+    drawn = _names(figure) - imported
+    statements = [_names(statement) - imported for tree in cells for statement in tree.body]
+    while True:
+        widened = set(drawn)
+        for names in statements:
+            if names & widened:
+                widened |= names
+        if widened == drawn:
+            return drawn
+        drawn = widened
+
+
+def figure_guards(source: Path) -> Iterator[tuple[str, set[str], list[ast.Call]]]:
+    """Each guarded figure of a chapter: its key, the names it draws, the claims beside it."""
+    keys = set(FIGURE_DIRECTIVE.findall(source.read_text(encoding="utf-8")))
+    notebook = jupytext.read(source)
+    cells = [ast.parse(_python(cell.source)) for cell in notebook.cells if cell.cell_type == "code"]
+    imported = _imported(cells)
+    for index, tree in enumerate(cells):
+        for call in ast.walk(tree):
+            if not (
+                isinstance(call, ast.Call)
+                and getattr(call.func, "id", None) == "glue"
+                and len(call.args) >= 2
+                and isinstance(call.args[0], ast.Constant)
+                and call.args[0].value in keys
+            ):
+                continue
+            beside = cells[index : index + 2]
+            claims = [claim for cell in beside for claim in claim_calls(cell)]
+            if claims:
+                around = cells[max(index - 1, 0) : index + 2]
+                yield call.args[0].value, drawn_names(call.args[1], around, imported), claims
+
+
+FIGURE_GUARDS = [
+    (source, key, drawn, claims)
+    for source in CHAPTERS
+    for key, drawn, claims in figure_guards(source)
+]
+
+
+def test_the_chapters_guard_their_figures():
+    assert FIGURE_GUARDS, "no glued figure has a claim beside it: the figures are unguarded"
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "drawn", "claims"),
+    FIGURE_GUARDS,
+    ids=[f"{source.stem}-{key}" for source, key, _, _ in FIGURE_GUARDS],
+)
+def test_a_figure_guard_is_on_the_arrays_the_figure_draws(source, key, drawn, claims):
+    conditions = [_names(claim.args[0]) for claim in claims if claim.args]
+    assert any(names & drawn for names in conditions), (
+        f"{key}: the claims beside it test {sorted(set().union(*conditions))}, none of what it "
+        f"draws ({sorted(drawn)}): guard the figure on its own arrays"
+    )
+
+
+def test_a_claim_on_other_arrays_does_not_guard_a_figure():
+    """The rule, broken on purpose: a claim about a name the figure never draws."""
+    figure_cell = ast.parse(
+        "maps = conv(image)\nglue('k', viz.image_grid(maps))\nclaim(loss < 1, 'it learns')"
+    )
+    drawn = drawn_names(figure_cell.body[1].value.args[1], [figure_cell], {"viz", "glue", "claim"})
+    (guard,) = claim_calls(figure_cell)
+    assert drawn == {"maps", "conv", "image"}
+    assert not _names(guard.args[0]) & drawn

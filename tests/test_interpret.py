@@ -14,12 +14,12 @@ import dlcv
 from dlcv import interpret, models
 from dlcv.errors import ConfigError
 
-CONV_AND_POOL = ["conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "conv2d_2"]
+CONV_AND_POOL = ["conv_1", "pool_1", "conv_2", "pool_2", "conv_3"]
 
 
 @pytest.fixture(scope="module")
 def mnist_model() -> keras.Model:
-    keras.backend.clear_session()  # layer names count from zero again: conv2d, conv2d_1, ...
+    keras.backend.clear_session()
     keras.utils.set_random_seed(dlcv.settings.SEED)
     return models.mnist_convnet()
 
@@ -84,7 +84,7 @@ def test_activation_model_returns_every_conv_and_pool_output_in_order(mnist_mode
 def test_activation_model_layer_types_choose_the_layers(mnist_model):
     activations = interpret.activation_model(mnist_model, layer_types=(keras.layers.Conv2D,))
 
-    assert activations.output_names == ["conv2d", "conv2d_1", "conv2d_2"]
+    assert activations.output_names == ["conv_1", "conv_2", "conv_3"]
 
 
 def test_activation_model_sees_through_augmentation_and_dropout():
@@ -154,21 +154,21 @@ def test_feature_maps_titles_name_each_layer_and_its_shape(mnist_model, digit):
 
     titles = [subfigure.get_suptitle() for subfigure in fig.subfigs]
     assert titles == [
-        "conv2d: 26×26×32 (first 8)",
-        "max_pooling2d: 13×13×32 (first 8)",
-        "conv2d_1: 11×11×64 (first 8)",
-        "max_pooling2d_1: 5×5×64 (first 8)",
-        "conv2d_2: 3×3×128 (first 8)",
+        "conv_1: 26×26×32 (first 8)",
+        "pool_1: 13×13×32 (first 8)",
+        "conv_2: 11×11×64 (first 8)",
+        "pool_2: 5×5×64 (first 8)",
+        "conv_3: 3×3×128 (first 8)",
     ]
     assert len(fig.axes) == 5 * 8
 
 
 def test_feature_maps_of_chosen_layers_fill_a_partial_last_row(mnist_model, digit):
-    fig = interpret.plot_feature_maps(mnist_model, digit, layers=["conv2d_2"], max_channels=6)
+    fig = interpret.plot_feature_maps(mnist_model, digit, layers=["conv_3"], max_channels=6)
     render(fig)
 
     assert [subfigure.get_suptitle() for subfigure in fig.subfigs] == [
-        "conv2d_2: 3×3×128 (first 6)"
+        "conv_3: 3×3×128 (first 6)"
     ]
     assert len(fig.axes) == 6
     assert all(len(ax.images) == 1 and not ax.axison for ax in fig.axes)
@@ -177,7 +177,7 @@ def test_feature_maps_of_chosen_layers_fill_a_partial_last_row(mnist_model, digi
 @pytest.mark.parametrize("shape", [(28, 28), (28, 28, 1), (1, 28, 28, 1)])
 def test_feature_maps_accept_an_image_with_or_without_channel_and_batch_axes(mnist_model, shape):
     fig = interpret.plot_feature_maps(
-        mnist_model, np.zeros(shape), layers=["conv2d"], max_channels=1
+        mnist_model, np.zeros(shape), layers=["conv_1"], max_channels=1
     )
 
     assert len(fig.axes) == 1
@@ -190,7 +190,7 @@ def test_feature_maps_of_an_image_the_model_cannot_take_is_a_config_error(mnist_
 
 @pytest.mark.parametrize(
     ("layers", "message"),
-    [(["conv9"], "no layer 'conv9'; its layers are"), (["dense"], "not feature maps")],
+    [(["conv9"], "no layer 'conv9'; its layers are"), (["classifier"], "not feature maps")],
 )
 def test_feature_maps_of_unsuitable_layers_is_a_config_error(mnist_model, digit, layers, message):
     with pytest.raises(ConfigError, match=message):
@@ -221,7 +221,7 @@ def mean_filter_activations(model, layer_name, images, filters):
     return np.array([activations[k, 2:-2, 2:-2, f].mean() for k, f in enumerate(filters)])
 
 
-@pytest.mark.parametrize("layer_name", ["conv2d", "conv2d_1"])
+@pytest.mark.parametrize("layer_name", ["conv_1", "conv_2"])
 def test_gradient_ascent_raises_each_filters_activation(mnist_model, layer_name):
     filters = list(range(8))
     start = interpret.maximize_activations(mnist_model, layer_name, filters, steps=0)
@@ -238,15 +238,15 @@ def test_gradient_ascent_raises_each_filters_activation(mnist_model, layer_name)
 
 
 def test_gradient_ascent_starts_from_the_middle_of_the_value_range(mnist_model):
-    start = interpret.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+    start = interpret.maximize_activations(mnist_model, "conv_1", 2, steps=0, value_range=(0, 255))
 
     assert 0.4 * 255 <= start.min() and start.max() <= 0.6 * 255
-    again = interpret.maximize_activations(mnist_model, "conv2d", 2, steps=0, value_range=(0, 255))
+    again = interpret.maximize_activations(mnist_model, "conv_1", 2, steps=0, value_range=(0, 255))
     np.testing.assert_array_equal(start, again)  # the seed makes it reproducible
 
 
 def test_filter_patterns_are_cropped_uint8_images(mnist_model):
-    patterns = interpret.filter_patterns(mnist_model, "conv2d", filters=3, steps=2)
+    patterns = interpret.filter_patterns(mnist_model, "conv_1", filters=3, steps=2)
 
     assert patterns.dtype == np.uint8
     assert patterns.shape == (3, 20, 20, 1)  # 4 pixels (12.5%) cropped on each side
@@ -255,9 +255,9 @@ def test_filter_patterns_are_cropped_uint8_images(mnist_model):
 @pytest.mark.parametrize(
     ("layer_name", "filters", "message"),
     [
-        ("conv2d", 33, "filters=33 does not select filters of layer 'conv2d', which has 32"),
-        ("conv2d", [0, -1], "indices from 0 to 31"),
-        ("dense", 1, "not feature maps"),
+        ("conv_1", 33, "filters=33 does not select filters of layer 'conv_1', which has 32"),
+        ("conv_1", [0, -1], "indices from 0 to 31"),
+        ("classifier", 1, "not feature maps"),
     ],
 )
 def test_filter_patterns_of_missing_filters_is_a_config_error(
@@ -269,11 +269,11 @@ def test_filter_patterns_of_missing_filters_is_a_config_error(
 
 def test_plot_filter_patterns_titles_each_filter(mnist_model):
     fig = interpret.plot_filter_patterns(
-        mnist_model, "conv2d_1", filters=[2, 4, 6], columns=2, steps=2
+        mnist_model, "conv_2", filters=[2, 4, 6], columns=2, steps=2
     )
     render(fig)
 
-    assert fig.get_suptitle() == "Filter patterns of conv2d_1"
+    assert fig.get_suptitle() == "Filter patterns of conv_2"
     assert len(fig.axes) == 4  # 2 rows of 2, the last cell empty
     assert [ax.get_title() for ax in fig.axes] == ["filter 2", "filter 4", "filter 6", ""]
 
@@ -360,9 +360,9 @@ def test_grad_cam_weights_each_channel_by_its_mean_gradient():
 def test_grad_cam_uses_the_last_conv_by_default(mnist_model, digit):
     heatmap = interpret.grad_cam(mnist_model, digit)
 
-    assert heatmap.shape == (3, 3)  # conv2d_2's output
+    assert heatmap.shape == (3, 3)  # conv_3's output
     assert heatmap.min() >= 0 and heatmap.max() <= 1
-    first = interpret.grad_cam(mnist_model, digit, last_conv_layer="conv2d", class_index=7)
+    first = interpret.grad_cam(mnist_model, digit, last_conv_layer="conv_1", class_index=7)
     assert first.shape == (26, 26)
 
 

@@ -101,3 +101,13 @@ def test_parameter_table_lists_layers_shapes_counts_and_shares():
     assert table["parameters"].tolist() == [320, 0, 18_496, 0, 73_856, 0, 11_530]
     assert table["share"].sum() == pytest.approx(1.0)
     assert table["share"].iloc[4] == pytest.approx(73_856 / 104_202)
+
+
+def test_layer_costs_count_multiply_adds_and_activations_per_image():
+    costs = models.layer_costs(models.mnist_convnet()).set_index("layer")
+    # conv_2: an 11x11x64 output, each value a 3x3x32 window times a kernel.
+    assert costs.loc["conv_2", "multiply-adds"] == 11 * 11 * 64 * 3 * 3 * 32
+    assert costs.loc["conv_1", "activations"] == 26 * 26 * 32
+    assert costs.loc["classifier", "multiply-adds"] == 1152 * 10
+    assert costs.loc["pool_1", ["parameters", "multiply-adds"]].tolist() == [0, 0]
+    assert costs["parameters"].sum() == 104_202

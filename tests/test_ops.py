@@ -285,3 +285,45 @@ def test_a_relu_between_two_convolutions_breaks_the_composition():
     x = rng.normal(size=(1, 8, 8, 1))
     with_relu = ops.conv2d(np.maximum(ops.conv2d(x, first), 0), second)
     assert not np.allclose(with_relu, ops.conv2d(x, ops.compose_kernels(first, second)))
+
+
+def _tape_gradients(layer_call, x, output_gradient, variables=()):
+    """d(sum(output * output_gradient)) with respect to x and to each variable, by TensorFlow."""
+    import tensorflow as tf
+
+    x = tf.constant(x, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(layer_call(x) * output_gradient)
+    return [np.asarray(g) for g in tape.gradient(loss, [x, *variables])]
+
+
+def test_conv2d_backward_passes_match_gradient_tape():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x, kernel = rng.normal(size=(2, 7, 6, 3)), rng.normal(size=(3, 2, 3, 4))
+    output_gradient = rng.normal(size=(2, 5, 5, 4))
+    kernel_variable = tf.Variable(kernel)
+
+    def forward(images):
+        return tf.nn.conv2d(images, kernel_variable, strides=1, padding="VALID")
+
+    by_tape, kernel_by_tape = _tape_gradients(forward, x, output_gradient, [kernel_variable])
+    np.testing.assert_allclose(ops.conv2d_input_gradient(output_gradient, kernel), by_tape)
+    np.testing.assert_allclose(
+        ops.conv2d_kernel_gradient(x, output_gradient, (3, 2)), kernel_by_tape
+    )
+
+
+def test_max_pool2d_gradient_goes_to_the_argmax_as_in_gradient_tape():
+    import tensorflow as tf
+
+    x = np.random.default_rng(1).normal(size=(2, 6, 8, 3))
+    output_gradient = np.random.default_rng(2).normal(size=(2, 3, 4, 3))
+    (by_tape,) = _tape_gradients(
+        lambda images: tf.nn.max_pool2d(images, 2, 2, "VALID"), x, output_gradient
+    )
+    ours = ops.max_pool2d_gradient(x, output_gradient)
+    np.testing.assert_allclose(ours, by_tape)
+    assert np.count_nonzero(ours) == output_gradient.size  # one pixel per window

@@ -41,6 +41,16 @@ def test_image_grid_shows_rgb_images_in_colour():
     assert figure.axes[0].images[0].get_array().shape == (8, 8, 3)
 
 
+def test_image_grid_can_share_one_colour_scale_with_a_colour_bar():
+    images = np.stack([np.full((4, 4), 1.0), np.full((4, 4), 3.0)])
+    own = viz.image_grid(images)
+    shared = viz.image_grid(images, shared_scale=True)
+    assert [ax.images[0].get_clim() for ax in own.axes] == [(1.0, 1.0), (3.0, 3.0)]
+    panels = [ax for ax in shared.axes if ax.images]
+    assert [ax.images[0].get_clim() for ax in panels] == [(1.0, 3.0), (1.0, 3.0)]
+    assert len(shared.axes) == len(panels) + 1  # the colour bar
+
+
 def test_image_grid_rejects_mismatched_titles():
     with pytest.raises(ConfigError, match="titles"):
         viz.image_grid(np.zeros((2, 4, 4)), titles=["one"])

@@ -86,6 +86,7 @@ def train_cats_vs_dogs(
     dropout: float = 0.0,
     epochs: int | None = None,
     seed: int | None = None,
+    monitor: str = "val_loss",
     force: bool = False,
     train: bool = True,
     verbose: int = 0,
@@ -100,6 +101,8 @@ def train_cats_vs_dogs(
         dropout: the rate of the dropout layer after ``Flatten`` (0: none).
         epochs: overrides the default of :func:`cats_vs_dogs_epochs`.
         seed: the training seed; defaults to the profile's first.
+        monitor: the quantity whose best epoch the checkpoint keeps: the book's
+            ``"val_loss"`` (lowest) or ``"val_accuracy"`` (highest).
         force: train again even when the run is cached.
         train: ``False`` raises :class:`dlcv.errors.RunCacheError` when the run is not
             cached, instead of training it.
@@ -107,13 +110,14 @@ def train_cats_vs_dogs(
     """
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
         f"_dropout{dropout:g}" if dropout else ""
-    )
+    ) + ("" if monitor == "val_loss" else f"_by_{monitor}")
     return _train_cats_vs_dogs_model(
         cats_vs_dogs_convnet,
         {"augmentation": data_augmentation() if augmentation else None, "dropout": dropout},
         epochs=epochs or cats_vs_dogs_epochs(augmentation, dropout),
         name=name,
         seed=seed,
+        monitor=monitor,
         force=force,
         train=train,
         verbose=verbose,
@@ -122,7 +126,7 @@ def train_cats_vs_dogs(
 
 def _train_cats_vs_dogs_model(
     builder, model_kwargs: dict, *, epochs: int, name: str, seed, force: bool, train: bool = True,
-    verbose: int = 0,
+    monitor: str = "val_loss", verbose: int = 0,
 ) -> Run:
     """Any cats-vs-dogs builder, trained with the profile's image size, optimizer, precision and
     seed: the one place the cats-vs-dogs experiments' training settings are written."""
@@ -136,7 +140,7 @@ def _train_cats_vs_dogs_model(
         learning_rate=profile.learning_rate,
         precision=profile.precision,
         loss="binary_crossentropy",
-        monitor="val_loss",
+        monitor=monitor,
         seed=profile.seeds[0] if seed is None else seed,
         name=name,
         force=force,
@@ -146,13 +150,18 @@ def _train_cats_vs_dogs_model(
 
 
 def train_over_seeds(
-    label: str, *, force: bool = False, train: bool = True, verbose: int = 0
+    label: str,
+    *,
+    monitor: str = "val_loss",
+    force: bool = False,
+    train: bool = True,
+    verbose: int = 0,
 ) -> list[Run]:
     """One variant of :data:`ABLATION`, trained once per seed of the profile.
 
     Args:
         label: a key of :data:`ABLATION`, such as ``"baseline"`` or ``"+both"``.
-        force, train, verbose: as for :func:`train_cats_vs_dogs`.
+        monitor, force, train, verbose: as for :func:`train_cats_vs_dogs`.
 
     Returns:
         The runs, in the order of the profile's ``seeds``.
@@ -163,9 +172,26 @@ def train_over_seeds(
     if label not in ABLATION:
         raise ConfigError(f"No variant {label!r}; the variants are {', '.join(ABLATION)}.")
     return [
-        train_cats_vs_dogs(**ABLATION[label], seed=seed, force=force, train=train, verbose=verbose)
+        train_cats_vs_dogs(
+            **ABLATION[label], seed=seed, monitor=monitor, force=force, train=train,
+            verbose=verbose,
+        )
         for seed in profiles.active().seeds
     ]
+
+
+def train_criterion_study(*, force: bool = False, verbose: int = 0) -> dict[str, list[Run]]:
+    """The baseline and the model with augmentation and dropout over the profile's seeds, with
+    the checkpoint on the highest validation accuracy instead of the lowest validation loss:
+    everything else as :func:`train_over_seeds`, so the two criteria compare seed by seed.
+
+    Returns:
+        A dict label (``"baseline"``, ``"+both"``) -> the runs, in the order of the seeds.
+    """
+    return {
+        label: train_over_seeds(label, monitor="val_accuracy", force=force, verbose=verbose)
+        for label in ("baseline", "+both")
+    }
 
 
 def train_ablation(*, seed: int | None = None, force: bool = False, verbose: int = 0) -> dict:

@@ -429,6 +429,40 @@ def grad_cam(
     return (heatmap / peak if peak > 0 else heatmap).astype("float32")
 
 
+def logits(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
+    """The classifier's logits of ``images``: its output before the sigmoid or softmax of its
+    last ``Dense`` layer, computed in float32 in inference mode.
+
+    A probability near 0 or 1 saturates: hiding half of an image may move ``p`` from 0.9999 to
+    0.999, a change too small to see, while the logit falls from about 9.2 to 6.9. Measures of
+    how much a part of the image matters (occlusion) read the logit for that reason.
+
+    Args:
+        model: a classifier whose last layer is a ``Dense`` with a sigmoid or softmax.
+        images: a batch of images as the model takes them.
+        batch_size: images per forward pass.
+
+    Returns:
+        A float32 array ``(images, units)``; for one sigmoid unit, ``z`` with ``p = sigmoid(z)``.
+
+    Raises:
+        ConfigError: if the model's last layer is not such a ``Dense`` layer.
+    """
+    head = _probability_head(model)
+    if head is None:
+        raise ConfigError(
+            f"Model {model.name!r} does not end in a Dense layer with a sigmoid or softmax; "
+            "its logits are not defined here."
+        )
+    features = keras.Model(_single_input(model), head.input)
+    inputs = features.predict(np.asarray(images), batch_size=batch_size, verbose=0)
+    kernel = np.asarray(head.kernel, dtype="float32")
+    out = inputs.astype("float32") @ kernel
+    if head.bias is not None:
+        out = out + np.asarray(head.bias, dtype="float32")
+    return out.astype("float32")
+
+
 def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int]:
     """The window of the input one cell of a layer's output sees: its receptive field.
 

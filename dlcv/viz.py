@@ -129,8 +129,9 @@ def compare_over_seeds(
     title: str | None = None,
 ) -> Figure:
     """Validation curves of several variants, each trained once per seed: the mean over the
-    seeds as a line, the range from the lowest to the highest seed as a band, and each run's
-    kept epoch as a dot on its variant's mean curve.
+    seeds as a line, the range from the lowest to the highest seed as a band, each run's own
+    curve as a thin line, and each run's kept epoch as a dot on that run's curve (where its
+    checkpoint was taken, not where the mean happens to be).
 
     Args:
         runs: variant label -> its runs (:class:`dlcv.training.Run`, one per seed). Runs of one
@@ -166,9 +167,10 @@ def _compare_over_seeds(runs, metrics, title) -> Figure:
                             alpha=0.18, linewidth=0)
             ax.plot(epochs, mean, "-", color=color,
                     label=f"{label} (mean of {len(variant_runs)})")
-            kept = np.array([run.best_epoch for run in variant_runs])
-            ax.plot(kept, mean[kept - 1], "o", color=color, markersize=5,
-                    markeredgecolor="white")
+            for run, curve in zip(variant_runs, curves, strict=True):
+                ax.plot(epochs, curve, "-", color=color, linewidth=0.6, alpha=0.5)
+                ax.plot(run.best_epoch, curve[run.best_epoch - 1], "o", color=color,
+                        markersize=5, markeredgecolor="white")
         _label_epoch_axes(ax, metric.replace("val_", "validation "))
     if title:
         figure.suptitle(title)

@@ -31,6 +31,22 @@ def test_train_over_seeds_trains_the_variant_once_per_seed(small_profile, monkey
     assert all(call["train"] is False for call in calls) and len(runs) == 3
 
 
+def test_criterion_study_checkpoints_both_models_on_validation_accuracy(small_profile, monkeypatch):
+    calls = []
+    monkeypatch.setattr(experiments, "run", lambda *args, **kw: calls.append(kw) or kw)
+    monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda: None)
+    study = experiments.train_criterion_study()
+    assert list(study) == ["baseline", "+both"] and all(len(r) == 3 for r in study.values())
+    assert [call["seed"] for call in calls] == [4, 5, 6, 4, 5, 6]
+    assert all(call["monitor"] == "val_accuracy" for call in calls)
+    assert all(call["name"].endswith("_by_val_accuracy") for call in calls)
+    # Everything but the checkpoint's criterion is as in train_over_seeds.
+    calls.clear()
+    experiments.train_over_seeds("baseline")
+    assert all(call["monitor"] == "val_loss" for call in calls)
+    assert all(call["name"] == "cats_vs_dogs" for call in calls)
+
+
 def test_train_over_seeds_of_an_unknown_variant_is_a_clear_error(small_profile):
     from dlcv.errors import ConfigError
 

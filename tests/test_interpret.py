@@ -484,3 +484,23 @@ def test_a_model_trained_in_mixed_precision_is_inspected_in_float32(digit):
     heatmap = interpret.grad_cam(model, digit, class_index=3)
     assert heatmap.dtype == np.float32 and heatmap.shape == (3, 3)
     render(interpret.plot_feature_maps(model, digit))
+
+
+def test_logits_are_the_sigmoids_inverse_and_do_not_saturate():
+    inputs = keras.Input(shape=(2,))
+    outputs = keras.layers.Dense(1, activation="sigmoid")(inputs)
+    model = keras.Model(inputs, outputs)
+    model.layers[-1].set_weights([np.array([[30.0], [1.0]], "float32"), np.array([0.5], "float32")])
+    images = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0]], "float32")
+    z = interpret.logits(model, images)[:, 0]
+    np.testing.assert_allclose(z, [0.5, 1.5, 30.5], rtol=1e-6)
+    p = model.predict(images, verbose=0)[:, 0]
+    assert p[2] == 1.0  # the probability saturates in float32; the logit does not
+    np.testing.assert_allclose(1 / (1 + np.exp(-z[:2])), p[:2], rtol=1e-5)
+
+
+def test_logits_of_a_model_without_a_probability_head_is_a_config_error():
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    with pytest.raises(ConfigError, match="sigmoid or softmax"):
+        interpret.logits(model, np.zeros((1, 2), "float32"))

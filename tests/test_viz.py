@@ -96,11 +96,16 @@ def test_compare_over_seeds_draws_the_mean_and_marks_kept_epochs():
     runs = {"baseline": [_Run(HISTORY, 2), _Run(other, 3)]}
     figure = viz.compare_over_seeds(runs)
     loss_axes = figure.axes[0]
-    mean, kept = loss_axes.get_lines()
+    mean, curve_1, kept_1, curve_2, kept_2 = loss_axes.get_lines()
     assert mean.get_label() == "baseline (mean of 2)"
     np.testing.assert_allclose(mean.get_ydata(), np.add(HISTORY["val_loss"], 0.05))
-    np.testing.assert_array_equal(kept.get_xdata(), [2, 3])
-    np.testing.assert_allclose(kept.get_ydata(), [0.75, 0.85])
+    np.testing.assert_allclose(curve_2.get_ydata(), other["val_loss"])
+    # Each run's kept epoch is marked on that run's own curve, not on the mean.
+    assert (kept_1.get_xdata()[0], kept_2.get_xdata()[0]) == (2, 3)
+    np.testing.assert_allclose(
+        [kept_1.get_ydata()[0], kept_2.get_ydata()[0]],
+        [HISTORY["val_loss"][1], other["val_loss"][2]],
+    )
 
 
 def test_paired_by_seed_joins_each_seeds_values_and_shows_means():

@@ -55,9 +55,15 @@ def test_empty_validation_data_is_refused_before_training(no_fit):
         train(data=EmptyValidation(info=DATA.info))
 
 
+class NaNData(TinyData):
+    @property
+    def train(self):
+        return super().train.map(lambda x, y: (x * float("nan"), y))
+
+
 def test_a_run_whose_loss_became_nan_is_not_cached(tmp_path):
     with pytest.raises(TrainingDivergedError, match="diverged"):
-        train(learning_rate=1e30, optimizer="sgd", epochs=3)
+        train(data=NaNData(info={**DATA.info, "name": "nan"}), epochs=3)
     assert [p.name for p in (tmp_path / "runs").iterdir()] == []
 
 

@@ -142,24 +142,25 @@ def test_remove_refuses_a_symlinked_entry(cache, tmp_path):
     assert target.exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
-def test_remove_in_a_read_only_cache_is_a_dlcv_error(cache):
+def test_remove_in_a_read_only_cache_is_a_dlcv_error(cache, monkeypatch):
     entry = cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9)
-    cache.chmod(0o555)
-    try:
-        with pytest.raises(RunCacheError, match="read-only"):
-            runs.remove_run("cats_vs_dogs-aaaa", cache)
-    finally:
-        cache.chmod(0o755)
+
+    def read_only(path, *args, **kwargs):  # as rmtree fails in a folder of mode 0555
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(folders.shutil, "rmtree", read_only)
+    with pytest.raises(RunCacheError, match="read-only"):
+        runs.remove_run("cats_vs_dogs-aaaa", cache)
     assert (entry / runs.RECORD_FILE).exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permissions")
-def test_an_unreadable_cache_is_an_error_not_an_empty_one(cache):
+def test_an_unreadable_cache_is_an_error_not_an_empty_one(cache, monkeypatch):
     cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9)
-    cache.chmod(0o300)
-    try:
-        with pytest.raises(RunCacheError, match="cannot be read"):
-            runs.list_runs(cache)
-    finally:
-        cache.chmod(0o755)
+
+    def unreadable(path="."):  # as listing a folder of mode 0300 fails
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "listdir", unreadable)
+    monkeypatch.setattr(os, "scandir", unreadable)
+    with pytest.raises(RunCacheError, match="cannot be read"):
+        runs.list_runs(cache)

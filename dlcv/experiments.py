@@ -9,6 +9,9 @@ lists their runs without training them."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+
 import numpy as np
 
 from dlcv import lessons, profiles
@@ -482,10 +485,24 @@ def book_calls(profile: Profile) -> list[tuple[str, object]]:
     ]
 
 
+@contextlib.contextmanager
+def data_loaded_once():
+    """Within it, each data set of a profile is loaded once and shared by every experiment:
+    planning asks for the same data dozens of times, to read its ``info``."""
+    global mnist_data, cats_vs_dogs_data
+    loaders = mnist_data, cats_vs_dogs_data
+    mnist_data, cats_vs_dogs_data = (functools.lru_cache(loader) for loader in loaders)
+    try:
+        yield
+    finally:
+        mnist_data, cats_vs_dogs_data = loaders
+
+
 def book_plan(profile: Profile) -> list:
     """Every run a build of the ``profile`` edition requests, without training any
     (:class:`dlcv.runs.plan.PlannedRun`: key, experiment, variant, seed, epochs, estimated
     seconds). Loads the data's ``info``, which keys the runs."""
     from dlcv.runs.plan import make_plan
 
-    return make_plan(book_calls(profile), profile.images_per_second)
+    with data_loaded_once():
+        return make_plan(book_calls(profile), profile.images_per_second)

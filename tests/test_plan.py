@@ -31,11 +31,16 @@ def page_calls():
     """Each call of an experiment in a code cell of the book: (page, source of the call)."""
     calls = []
     for page in sorted((REPOSITORY / "book").glob("*.md")):
+        if page.name == "README.md":  # the chapter conventions, not a chapter
+            continue
         text = page.read_text()
         for cell in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S):
-            code = "\n".join(
-                line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!", ":"))
-            )
+            lines = cell.splitlines()
+            if lines and lines[0].strip() == "---":  # the cell's options, as YAML
+                lines = lines[lines.index("---", 1) + 1:]
+            while lines and lines[0].startswith(":"):  # the cell's options, one a line
+                lines.pop(0)
+            code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
             for node in ast.walk(ast.parse(code)):
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                         and node.func.id in TRAIN_FUNCTIONS):
@@ -47,7 +52,7 @@ def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
     namespace = {**vars(models), **vars(experiments)}
     requested, page_builders = set(), []
     for page, call in page_calls():
-        with recording() as runs:
+        with experiments.data_loaded_once(), recording() as runs:
             try:
                 eval(call, dict(namespace))  # noqa: S307 (the book's own code)
             except NameError as error:

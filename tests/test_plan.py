@@ -75,7 +75,7 @@ def test_planning_trains_nothing_and_caches_nothing(small_profile, tmp_path):
 
 
 def test_runs_plan_prints_json(small_profile, capsys):
-    assert cli.main(["runs", "plan", "--json"]) == 0
+    assert cli.main(["runs", "plan", "--json", "--profile", "quick"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["profile"] == "quick"
     assert set(plan["runs"][0]) == {

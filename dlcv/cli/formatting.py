@@ -17,3 +17,11 @@ class HelpFormatter(argparse.HelpFormatter):
         if text.startswith("examples:\n"):
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` on a command too (``dlcv runs plan --profile full``), as after ``dlcv``."""
+    parser.add_argument(
+        "--profile", choices=("quick", "full"), default=argparse.SUPPRESS,
+        help="the edition: quick or full (default: $DLCV_PROFILE or quick)",
+    )

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from dlcv import settings
-from dlcv.cli.formatting import HelpFormatter, examples
+from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples
 
 
 def add_runs_command(commands: argparse._SubParsersAction) -> None:
@@ -40,6 +40,7 @@ def add_runs_command(commands: argparse._SubParsersAction) -> None:
         "variant, seed, epochs, key and estimated seconds. Trains nothing.",
     )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    add_profile_option(plan)
     plan.set_defaults(handler=plan_command)
 
     export = actions.add_parser(
@@ -49,6 +50,7 @@ def add_runs_command(commands: argparse._SubParsersAction) -> None:
         "file). Every planned run must be in the cache.",
     )
     export.add_argument("path", type=Path, help="the archive to write (.tar)")
+    add_profile_option(export)
     export.set_defaults(handler=export_command)
 
     imports = actions.add_parser(

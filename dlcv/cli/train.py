@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dlcv.cli.argtypes import fraction, int_in
-from dlcv.cli.formatting import HelpFormatter, examples
+from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples
 from dlcv.errors import ConfigError, DlcvError
 
 
@@ -47,6 +47,7 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         help="cats-vs-dogs: the training seed (default: the profile's first)",
     )
     train.add_argument("--force", action="store_true", help="train even if the run is cached")
+    add_profile_option(train)
     train.set_defaults(handler=train_command)
 
 

@@ -109,13 +109,18 @@ def test_an_unmarked_folder_in_the_way_of_a_run_is_left_alone():
     assert (first.path / store.RECORD_FILE).exists()
 
 
-def test_a_read_only_cache_still_loads(monkeypatch):
+def test_a_read_only_cache_still_loads(monkeypatch, tmp_path):
+    import tempfile
+
     made = train()
+    real = tempfile.TemporaryFile
 
-    def read_only(folder):
-        raise PermissionError(13, "Permission denied")
+    def read_only(*args, dir=None, **kwargs):  # as in a shared cache of mode 0555
+        if dir is not None and str(dir) == str(tmp_path / "runs"):
+            raise PermissionError(13, "Permission denied", str(dir))
+        return real(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(folders, "writable_folder", read_only)
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
     loaded = train()
     assert loaded.from_cache and loaded.path == made.path
 

@@ -4,13 +4,10 @@ loads from the run cache, and back. Their settings come from the
 :class:`~dlcv.profiles.Profile` passed as ``profile``; a page that passes none gets the one
 ``DLCV_PROFILE`` names, read once by :func:`dlcv.profiles.active` (the page is the edge).
 
-:func:`book_plan` lists the calls the book's pages make, so that ``python -m dlcv runs plan``
+:mod:`dlcv.edition` lists the calls the book's pages make, so that ``python -m dlcv runs plan``
 lists their runs without training them."""
 
 from __future__ import annotations
-
-import contextlib
-import functools
 
 import numpy as np
 
@@ -457,52 +454,3 @@ def check_lessons(
     baseline = train_over_seeds("baseline", train=train, verbose=verbose, profile=profile)
     both = train_over_seeds("+both", train=train, verbose=verbose, profile=profile)
     return lessons.check(baseline, both, profile.seeds)
-
-
-# --- The plan: every run the book's pages request --------------------------------------------
-
-
-def book_calls(profile: Profile) -> list[tuple[str, object]]:
-    """The experiments' calls the book's pages make, labelled by page: what a build trains.
-    (Runs of builders a page defines itself are trained by that page and are not here.)"""
-    return [
-        ("mnist-convnet", lambda: train_mnist(profile=profile)),
-        ("mnist-convnet", lambda: train_mnist_gap(profile=profile)),
-        ("mnist-convnet", lambda: train_dense_mnist(profile=profile)),
-        ("mnist-convnet", lambda: train_mnist_model(
-            mnist_convnet, epochs=1, name="mnist_convnet_1_epoch", profile=profile)),
-        ("mnist-convnet", lambda: train_mnist_model(
-            mnist_convnet, monitor="val_accuracy", mode="max", profile=profile)),
-        ("cats-vs-dogs", lambda: train_cats_vs_dogs(profile=profile)),
-        ("data-augmentation", lambda: train_over_seeds("baseline", profile=profile)),
-        ("data-augmentation", lambda: train_over_seeds("+both", profile=profile)),
-        ("data-augmentation", lambda: train_short(profile=profile)),
-        ("data-augmentation", lambda: train_single_augmentations(profile=profile)),
-        ("dropout", lambda: train_ablation(profile=profile)),
-        ("dropout", lambda: train_dropout_placements(profile=profile)),
-        ("visualizing-convnets", lambda: train_cats_vs_dogs(
-            augmentation=True, dropout=0.5, profile=profile)),
-    ]
-
-
-@contextlib.contextmanager
-def data_loaded_once():
-    """Within it, each data set of a profile is loaded once and shared by every experiment:
-    planning asks for the same data dozens of times, to read its ``info``."""
-    global mnist_data, cats_vs_dogs_data
-    loaders = mnist_data, cats_vs_dogs_data
-    mnist_data, cats_vs_dogs_data = (functools.lru_cache(loader) for loader in loaders)
-    try:
-        yield
-    finally:
-        mnist_data, cats_vs_dogs_data = loaders
-
-
-def book_plan(profile: Profile) -> list:
-    """Every run a build of the ``profile`` edition requests, without training any
-    (:class:`dlcv.runs.plan.PlannedRun`: key, experiment, variant, seed, epochs, estimated
-    seconds). Loads the data's ``info``, which keys the runs."""
-    from dlcv.runs.plan import make_plan
-
-    with data_loaded_once():
-        return make_plan(book_calls(profile), profile.images_per_second)

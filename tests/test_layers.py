@@ -12,7 +12,7 @@ PACKAGE = REPOSITORY / "dlcv"
 
 LAYERS = [  # top first, as in DESIGN.md; each row: dlcv's modules or packages in it
     ("__main__", "cli"),
-    ("experiments",),
+    ("experiments", "edition"),
     ("lessons", "viz", "interpret", "live", "explorer", "notebook"),
     ("runs",),
     ("training",),

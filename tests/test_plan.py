@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from dlcv import cli, experiments, models, profiles
+from dlcv import cli, edition, experiments, models, profiles
 from dlcv.runs import store
 from dlcv.runs.plan import recording
 from tools import REPOSITORY
@@ -52,7 +52,7 @@ def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
     namespace = {**vars(models), **vars(experiments)}
     requested, page_builders = set(), []
     for page, call in page_calls():
-        with experiments.data_loaded_once(), recording() as runs:
+        with edition.data_loaded_once(), recording() as runs:
             try:
                 eval(call, dict(namespace))  # noqa: S307 (the book's own code)
             except NameError as error:
@@ -60,7 +60,7 @@ def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
                 page_builders.append((page.name, error.name))
                 continue
         requested |= {run.key for run in runs}
-    planned = {run.key for run in experiments.book_plan(small_profile)}
+    planned = {run.key for run in edition.book_plan(small_profile)}
     assert requested and planned == requested
     for page, name in page_builders:  # only what a page defines itself is left out
         text = (REPOSITORY / "book" / page).read_text()
@@ -68,7 +68,7 @@ def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
 
 
 def test_planning_trains_nothing_and_caches_nothing(small_profile, tmp_path):
-    planned = experiments.book_plan(small_profile)
+    planned = edition.book_plan(small_profile)
     assert len({run.key for run in planned}) == len(planned)
     assert all(run.epochs >= 1 and run.estimated_seconds > 0 for run in planned)
     assert store.list_runs() == []
@@ -82,13 +82,13 @@ def test_runs_plan_prints_json(small_profile, capsys):
         "key", "experiment", "variant", "seed", "epochs", "estimated_seconds",
     }
     assert [run["key"] for run in plan["runs"]] == [
-        run.key for run in experiments.book_plan(small_profile)
+        run.key for run in edition.book_plan(small_profile)
     ]
 
 
 def test_train_by_key_trains_exactly_that_run(small_profile, capsys):
     key = next(
-        run.key for run in experiments.book_plan(small_profile) if run.name == "mnist_convnet"
+        run.key for run in edition.book_plan(small_profile) if run.name == "mnist_convnet"
     )
     assert cli.main(["train", "--key", key]) == 0
     assert [record["id"].rsplit("-", 1)[1] for record in store.list_runs()] == [key]

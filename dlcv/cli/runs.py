@@ -90,9 +90,9 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def plan_command(args: argparse.Namespace) -> int:
-    from dlcv import experiments
+    from dlcv import edition
 
-    planned = experiments.book_plan(args.profile)
+    planned = edition.book_plan(args.profile)
     if args.json:
         print(json.dumps(
             {"profile": args.profile.name, "runs": [run.as_dict() for run in planned]}, indent=1
@@ -108,10 +108,10 @@ def plan_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from dlcv import experiments
+    from dlcv import edition
     from dlcv.runs import bundle
 
-    planned = experiments.book_plan(args.profile)
+    planned = edition.book_plan(args.profile)
     manifest = bundle.export_runs(args.path, [run.key for run in planned])
     print(f"Wrote {len(manifest['runs'])} run(s) to {args.path}")
     return 0

@@ -80,9 +80,9 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def _train_planned(key: str, profile, force: bool):
-    from dlcv import experiments
+    from dlcv import edition
 
-    planned = {run.key: run for run in experiments.book_plan(profile)}
+    planned = {run.key: run for run in edition.book_plan(profile)}
     if key not in planned:
         raise ConfigError(
             f"No run with key {key!r} in the plan of the {profile.name} profile; "

@@ -164,13 +164,14 @@ def _train(model: keras.Model, data, fit: dict, model_file: Path, verbose=0) -> 
     Raises:
         TrainingDivergedError: if the loss became NaN or infinite.
     """
-    callbacks = [keras.callbacks.TerminateOnNaN()]
+    callbacks = []
     if fit["monitor"]:
         callbacks.append(
             keras.callbacks.ModelCheckpoint(
                 model_file, monitor=fit["monitor"], mode=fit["mode"], save_best_only=True
             )
         )
+    callbacks.append(keras.callbacks.TerminateOnNaN())  # a NaN loss stops; it is not kept
     start = time.perf_counter()
     history = model.fit(
         data.train,

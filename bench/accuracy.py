@@ -10,14 +10,14 @@ from pathlib import Path
 import keras
 
 from bench import reference
-from dlcv import settings, training
+from dlcv import runs, settings
 from dlcv.data import load_cats_vs_dogs, load_mnist
 from dlcv.models import cats_vs_dogs_convnet, data_augmentation, mnist_convnet
 
 
 def cats_vs_dogs(epochs: int) -> dict:
     """The convnet with augmentation and dropout: the notebook's training (a checkpoint on the
-    best validation loss, that model evaluated) against :func:`dlcv.training.run`."""
+    best validation loss, that model evaluated) against :func:`dlcv.runs.run`."""
     data = load_cats_vs_dogs(source="sample")
     train, validation, test = reference.cats_vs_dogs_datasets(
         Path(data.info["path"]), seed=settings.SEED
@@ -65,12 +65,12 @@ def mnist(epochs: int, batch_size: int = 32) -> dict:
     return _compare(epochs, reference_accuracy, reference_seconds, fast)
 
 
-def _dlcv_run(build_model, data, **kwargs) -> training.Run:
+def _dlcv_run(build_model, data, **kwargs) -> runs.Run:
     with tempfile.TemporaryDirectory() as cache:
-        return training.run(build_model, data, optimizer="rmsprop", cache_dir=cache, **kwargs)
+        return runs.run(build_model, data, optimizer="rmsprop", cache_dir=cache, **kwargs)
 
 
-def _compare(epochs, reference_accuracy, reference_seconds, fast: training.Run) -> dict:
+def _compare(epochs, reference_accuracy, reference_seconds, fast: runs.Run) -> dict:
     return {
         "epochs": epochs,
         "test_accuracy": {"reference": reference_accuracy, "dlcv": fast.metrics["accuracy"]},

@@ -1,4 +1,4 @@
-"""``python -m dlcv``: the command line (see ``dlcv.cli``)."""
+"""``python -m dlcv``: the command line (the package ``dlcv.cli``)."""
 
 from dlcv.cli import main
 

@@ -23,3 +23,15 @@ class ArchiveError(DlcvError):
 
 class RunCacheError(DlcvError):
     """The run cache cannot be used (for example its folder is not writable)."""
+
+
+class TrainingDivergedError(DlcvError):
+    """Training's loss became NaN or infinite: the run is not kept."""
+
+
+class MissingRunError(RunCacheError):
+    """Training is forbidden (``DLCV_TRAINING=forbid``) and a run is not in the run cache."""
+
+
+class BundleError(DlcvError):
+    """A bundle of runs is damaged, forged, hostile, or made by other training code."""

@@ -1,13 +1,17 @@
 """The book's experiments, each one call: the pages, ``python -m dlcv train`` and
 ``python -m dlcv lessons`` share them, so a model trained from the command line is the one a page
-loads from the run cache, and back. Their settings come from the active profile
-(:mod:`dlcv.profiles`)."""
+loads from the run cache, and back. Their settings come from the
+:class:`~dlcv.profiles.Profile` passed as ``profile``; a page that passes none gets the one
+``DLCV_PROFILE`` names, read once by :func:`dlcv.profiles.active` (the page is the edge).
+
+:mod:`dlcv.edition` lists the calls the book's pages make, so that ``python -m dlcv runs plan``
+lists their runs without training them."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from dlcv import profiles
+from dlcv import lessons, profiles
 from dlcv.data import CatsVsDogsData, MnistData, load_cats_vs_dogs, load_mnist
 from dlcv.errors import ConfigError
 from dlcv.models import (
@@ -19,7 +23,8 @@ from dlcv.models import (
     mnist_dense,
     single_augmentation,
 )
-from dlcv.training import Run, run
+from dlcv.profiles import Profile
+from dlcv.runs import Run, run
 
 ABLATION = {
     "baseline": {"augmentation": False, "dropout": 0.0},
@@ -30,12 +35,20 @@ ABLATION = {
 """The four variants of the ablation, by label."""
 
 
-def mnist_data() -> MnistData:
+def _profile(profile: Profile | None) -> Profile:
+    """``profile``, or for a page that passes none, the one ``DLCV_PROFILE`` names."""
+    return profiles.active() if profile is None else profile
+
+
+def mnist_data(profile: Profile | None = None) -> MnistData:
     """MNIST in the profile's batches, a tenth of the training digits held out for validation."""
-    return load_mnist(batch_size=profiles.active().mnist_batch_size, validation_split=0.1)
+    return load_mnist(batch_size=_profile(profile).mnist_batch_size, validation_split=0.1)
 
 
-def train_mnist(*, epochs: int | None = None, force: bool = False, verbose: int = 0) -> Run:
+def train_mnist(
+    *, epochs: int | None = None, force: bool = False, verbose: int = 0,
+    profile: Profile | None = None,
+) -> Run:
     """The MNIST convnet, trained as Chollet trains it (RMSprop), with the profile's epochs and
     batch size.
 
@@ -47,23 +60,25 @@ def train_mnist(*, epochs: int | None = None, force: bool = False, verbose: int 
         force: train again even when the run is cached.
         verbose: Keras' progress output (0: none, 1: progress bars).
     """
+    profile = _profile(profile)
     return run(
         mnist_convnet,
-        mnist_data(),
-        epochs=epochs or profiles.active().mnist_epochs,
-        precision=profiles.active().precision,
+        mnist_data(profile),
+        epochs=epochs or profile.mnist_epochs,
+        precision=profile.precision,
         optimizer="rmsprop",
         loss="sparse_categorical_crossentropy",
         force=force,
         verbose=verbose,
+        profile=profile.name,
     )
 
 
-def cats_vs_dogs_data() -> CatsVsDogsData:
+def cats_vs_dogs_data(profile: Profile | None = None) -> CatsVsDogsData:
     """The cats-vs-dogs data of the profile: the book's photos at 180x180 in batches of 32 in
     the full profile; in the quick one, unless real photos are on disk, the drawn sample at
     100x100 in batches of 8."""
-    profile = profiles.active()
+    profile = _profile(profile)
     return load_cats_vs_dogs(
         image_size=profile.cats_vs_dogs_image_size,
         batch_size=profile.cats_vs_dogs_batch_size,
@@ -72,11 +87,13 @@ def cats_vs_dogs_data() -> CatsVsDogsData:
     )
 
 
-def cats_vs_dogs_epochs(augmentation: bool = False, dropout: float = 0.0) -> int:
+def cats_vs_dogs_epochs(
+    augmentation: bool = False, dropout: float = 0.0, profile: Profile | None = None
+) -> int:
     """The profile's epochs for a variant: the book trains its baseline for 30 epochs and the
     model with augmentation and dropout, which overfits much later, for 100 (every regularized
     variant of the ablation gets the longer budget); the quick profile gives all the same."""
-    profile = profiles.active()
+    profile = _profile(profile)
     return profile.regularized_epochs if augmentation or dropout else profile.baseline_epochs
 
 
@@ -90,6 +107,7 @@ def train_cats_vs_dogs(
     force: bool = False,
     train: bool = True,
     verbose: int = 0,
+    profile: Profile | None = None,
 ) -> Run:
     """The cats-vs-dogs convnet from scratch, trained as in the book.
 
@@ -107,33 +125,36 @@ def train_cats_vs_dogs(
         train: ``False`` raises :class:`dlcv.errors.RunCacheError` when the run is not
             cached, instead of training it.
         verbose: Keras' progress output (0: none, 1: progress bars).
+        profile: the edition's settings; default: the one ``DLCV_PROFILE`` names.
     """
+    profile = _profile(profile)
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
         f"_dropout{dropout:g}" if dropout else ""
     ) + ("" if monitor == "val_loss" else f"_by_{monitor}")
     return _train_cats_vs_dogs_model(
         cats_vs_dogs_convnet,
         {"augmentation": data_augmentation() if augmentation else None, "dropout": dropout},
-        epochs=epochs or cats_vs_dogs_epochs(augmentation, dropout),
+        epochs=epochs or cats_vs_dogs_epochs(augmentation, dropout, profile),
         name=name,
         seed=seed,
         monitor=monitor,
         force=force,
         train=train,
         verbose=verbose,
+        profile=profile,
     )
 
 
 def _train_cats_vs_dogs_model(
     builder, model_kwargs: dict, *, epochs: int, name: str, seed, force: bool, train: bool = True,
-    monitor: str = "val_loss", verbose: int = 0,
+    monitor: str = "val_loss", verbose: int = 0, profile: Profile | None = None,
 ) -> Run:
     """Any cats-vs-dogs builder, trained with the profile's image size, optimizer, precision and
     seed: the one place the cats-vs-dogs experiments' training settings are written."""
-    profile = profiles.active()
+    profile = _profile(profile)
     return run(
         builder,
-        cats_vs_dogs_data(),
+        cats_vs_dogs_data(profile),
         model_kwargs={**model_kwargs, "image_size": profile.cats_vs_dogs_image_size},
         epochs=epochs,
         optimizer="rmsprop",
@@ -146,6 +167,7 @@ def _train_cats_vs_dogs_model(
         force=force,
         train=train,
         verbose=verbose,
+        profile=profile.name,
     )
 
 
@@ -156,6 +178,7 @@ def train_over_seeds(
     force: bool = False,
     train: bool = True,
     verbose: int = 0,
+    profile: Profile | None = None,
 ) -> list[Run]:
     """One variant of :data:`ABLATION`, trained once per seed of the profile.
 
@@ -171,16 +194,19 @@ def train_over_seeds(
     """
     if label not in ABLATION:
         raise ConfigError(f"No variant {label!r}; the variants are {', '.join(ABLATION)}.")
+    profile = _profile(profile)
     return [
         train_cats_vs_dogs(
             **ABLATION[label], seed=seed, monitor=monitor, force=force, train=train,
-            verbose=verbose,
+            verbose=verbose, profile=profile,
         )
-        for seed in profiles.active().seeds
+        for seed in profile.seeds
     ]
 
 
-def train_criterion_study(*, force: bool = False, verbose: int = 0) -> dict[str, list[Run]]:
+def train_criterion_study(
+    *, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> dict[str, list[Run]]:
     """The baseline and the model with augmentation and dropout over the profile's seeds, with
     the checkpoint on the highest validation accuracy instead of the lowest validation loss:
     everything else as :func:`train_over_seeds`, so the two criteria compare seed by seed.
@@ -189,12 +215,17 @@ def train_criterion_study(*, force: bool = False, verbose: int = 0) -> dict[str,
         A dict label (``"baseline"``, ``"+both"``) -> the runs, in the order of the seeds.
     """
     return {
-        label: train_over_seeds(label, monitor="val_accuracy", force=force, verbose=verbose)
+        label: train_over_seeds(
+            label, monitor="val_accuracy", force=force, verbose=verbose, profile=profile
+        )
         for label in ("baseline", "+both")
     }
 
 
-def train_ablation(*, seed: int | None = None, force: bool = False, verbose: int = 0) -> dict:
+def train_ablation(
+    *, seed: int | None = None, force: bool = False, verbose: int = 0,
+    profile: Profile | None = None,
+) -> dict:
     """The four variants of :data:`ABLATION`, each with its profile's epochs and one seed.
 
     Args:
@@ -205,7 +236,9 @@ def train_ablation(*, seed: int | None = None, force: bool = False, verbose: int
         A dict label -> :class:`~dlcv.training.Run`, in the order of :data:`ABLATION`.
     """
     return {
-        label: train_cats_vs_dogs(**variant, seed=seed, force=force, verbose=verbose)
+        label: train_cats_vs_dogs(
+            **variant, seed=seed, force=force, verbose=verbose, profile=profile
+        )
         for label, variant in ABLATION.items()
     }
 
@@ -227,6 +260,7 @@ def train_mnist_model(
     mode: str = "auto",
     force: bool = False,
     verbose: int = 0,
+    profile: Profile | None = None,
 ) -> Run:
     """Any MNIST model, trained exactly as :func:`train_mnist` trains the convnet: the same data,
     batches, epochs, optimizer, loss, precision and seed, so that their results compare.
@@ -248,10 +282,10 @@ def train_mnist_model(
             dlcv.models.mnist_convnet, monitor="val_accuracy", mode="max"
         )
     """
-    profile = profiles.active()
+    profile = _profile(profile)
     return run(
         build_model,
-        mnist_data(),
+        mnist_data(profile),
         model_kwargs=model_kwargs,
         epochs=epochs or profile.mnist_epochs,
         precision=profile.precision,
@@ -262,19 +296,24 @@ def train_mnist_model(
         name=name,
         force=force,
         verbose=verbose,
+        profile=profile.name,
     )
 
 
-def train_dense_mnist(*, force: bool = False, verbose: int = 0) -> Run:
+def train_dense_mnist(
+    *, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> Run:
     """The densely connected network of Chollet's second chapter
     (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget."""
-    return train_mnist_model(mnist_dense, force=force, verbose=verbose)
+    return train_mnist_model(mnist_dense, force=force, verbose=verbose, profile=profile)
 
 
-def train_mnist_gap(*, force: bool = False, verbose: int = 0) -> Run:
+def train_mnist_gap(
+    *, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> Run:
     """The convnet with global average pooling in place of ``Flatten``
     (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget."""
-    return train_mnist_model(mnist_convnet_gap, force=force, verbose=verbose)
+    return train_mnist_model(mnist_convnet_gap, force=force, verbose=verbose, profile=profile)
 
 
 def shift_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
@@ -356,21 +395,29 @@ DROPOUT_PLACEMENT_RATES = {"flatten": 0.5, "between": 0.2, "spatial": 0.2}
 inside the convolutional base, a common choice there."""
 
 
-def train_short(*, seed: int | None = None, force: bool = False, verbose: int = 0) -> Run:
+def train_short(
+    *, seed: int | None = None, force: bool = False, verbose: int = 0,
+    profile: Profile | None = None,
+) -> Run:
     """The baseline of :func:`train_cats_vs_dogs`, for :data:`SHORT_EPOCHS` epochs: the
     reference of the one-seed experiments."""
-    return train_cats_vs_dogs(epochs=SHORT_EPOCHS, seed=seed, force=force, verbose=verbose)
+    return train_cats_vs_dogs(
+        epochs=SHORT_EPOCHS, seed=seed, force=force, verbose=verbose, profile=profile
+    )
 
 
-def _train_short(builder, model_kwargs: dict, name: str, seed, force: bool, verbose: int) -> Run:
+def _train_short(
+    builder, model_kwargs: dict, name: str, seed, force: bool, verbose: int, profile
+) -> Run:
     return _train_cats_vs_dogs_model(
         builder, model_kwargs, epochs=SHORT_EPOCHS, name=name, seed=seed, force=force,
-        verbose=verbose,
+        verbose=verbose, profile=profile,
     )
 
 
 def train_dropout_placements(
-    *, seed: int | None = None, force: bool = False, verbose: int = 0
+    *, seed: int | None = None, force: bool = False, verbose: int = 0,
+    profile: Profile | None = None,
 ) -> dict[str, Run]:
     """The convnet with dropout in each place of :data:`DROPOUT_PLACEMENT_RATES`, one seed,
     :data:`SHORT_EPOCHS` epochs, trained as :func:`train_cats_vs_dogs` trains.
@@ -386,13 +433,15 @@ def train_dropout_placements(
             seed,
             force,
             verbose,
+            profile,
         )
         for placement, rate in DROPOUT_PLACEMENT_RATES.items()
     }
 
 
 def train_single_augmentations(
-    *, seed: int | None = None, force: bool = False, verbose: int = 0
+    *, seed: int | None = None, force: bool = False, verbose: int = 0,
+    profile: Profile | None = None,
 ) -> dict[str, Run]:
     """The convnet with one augmentation layer at a time (flip, rotation, zoom) and no
     dropout, one seed, :data:`SHORT_EPOCHS` epochs.
@@ -408,6 +457,28 @@ def train_single_augmentations(
             seed,
             force,
             verbose,
+            profile,
         )
         for kind in ("flip", "rotation", "zoom")
     }
+
+
+# --- The lessons, checked on the profile's runs ----------------------------------------------
+
+
+def check_lessons(
+    *, train: bool = True, verbose: int = 0, profile: Profile | None = None
+) -> list[lessons.Lesson]:
+    """Checks the lessons (:mod:`dlcv.lessons`) on the profile's baseline and +both runs, one
+    pair per seed.
+
+    Args:
+        train: train the runs that are not cached; ``False`` raises
+            :class:`dlcv.errors.RunCacheError` for a missing run instead.
+        verbose: Keras' progress output while training.
+        profile: the edition's settings; default: the one ``DLCV_PROFILE`` names.
+    """
+    profile = _profile(profile)
+    baseline = train_over_seeds("baseline", train=train, verbose=verbose, profile=profile)
+    both = train_over_seeds("+both", train=train, verbose=verbose, profile=profile)
+    return lessons.check(baseline, both, profile.seeds)

@@ -2,7 +2,8 @@
 
 A chapter may only teach what its experiment shows on every build. Each lesson here is checked
 over the profile's training seeds (:data:`dlcv.profiles.Profile.seeds`) on the runs the pages
-train, by ``python -m dlcv lessons`` and by a test over the runs the book's build cached:
+train, by ``python -m dlcv lessons`` and by a test over the runs the book's build cached
+(:func:`dlcv.experiments.check_lessons` trains or loads them; this module is arithmetic only):
 
 1. **The baseline overfits.** By the last epochs it has memorised its training images, in every
    seed: training accuracy at least 95%, validation accuracy at least 15 points lower. (How much
@@ -190,22 +191,6 @@ def check(baseline: Sequence, both: Sequence, seeds: Sequence[int]) -> list[Less
             gaps_ok,
         ),
     ]
-
-
-def check_profile(*, train: bool = True, verbose: int = 0) -> list[Lesson]:
-    """Checks the lessons on the active profile's runs (:mod:`dlcv.experiments`).
-
-    Args:
-        train: train the runs that are not cached; ``False`` raises
-            :class:`dlcv.errors.RunCacheError` for a missing run instead.
-        verbose: Keras' progress output while training.
-    """
-    from dlcv import experiments, profiles
-
-    seeds = profiles.active().seeds
-    baseline = experiments.train_over_seeds("baseline", train=train, verbose=verbose)
-    both = experiments.train_over_seeds("+both", train=train, verbose=verbose)
-    return check(baseline, both, seeds)
 
 
 def report(lessons: Sequence[Lesson], write: Callable[[str], object] = print) -> None:

@@ -11,6 +11,8 @@ import math
 import keras
 from keras import layers
 
+from dlcv.errors import ConfigError
+
 
 def mnist_convnet() -> keras.Model:
     """The first convnet of the book: classifies 28x28 grayscale digits into 10 classes.
@@ -75,10 +77,10 @@ def cats_vs_dogs_convnet(
         the probability that the image shows a dog, shape ``(batch, 1)``.
 
     Raises:
-        ValueError: if ``dropout`` is not in [0, 1).
+        ConfigError: if ``dropout`` is not in [0, 1).
     """
     if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
     inputs = keras.Input(shape=(*image_size, 3))
     x = augmentation(inputs) if augmentation is not None else inputs
     x = layers.Rescaling(1.0 / 255)(x)
@@ -248,12 +250,12 @@ def cats_vs_dogs_dropout_placement(
         An uncompiled model, with the inputs and outputs of :func:`cats_vs_dogs_convnet`.
 
     Raises:
-        ValueError: if ``placement`` or ``rate`` is invalid.
+        ConfigError: if ``placement`` or ``rate`` is invalid.
     """
     if placement not in DROPOUT_PLACEMENTS:
-        raise ValueError(f"placement must be one of {DROPOUT_PLACEMENTS}, got {placement!r}")
+        raise ConfigError(f"placement must be one of {DROPOUT_PLACEMENTS}, got {placement!r}")
     if not 0.0 < rate < 1.0:
-        raise ValueError(f"rate must be in (0, 1), got {rate!r}")
+        raise ConfigError(f"rate must be in (0, 1), got {rate!r}")
     inputs = keras.Input(shape=(*image_size, 3))
     x = layers.Rescaling(1.0 / 255)(inputs)
     for filters in (32, 64, 128, 256):
@@ -276,7 +278,7 @@ def single_augmentation(kind: str) -> keras.Layer:
     ``"rotation"`` or ``"zoom"``, with the book's settings.
 
     Raises:
-        ValueError: if ``kind`` is not one of the three.
+        ConfigError: if ``kind`` is not one of the three.
     """
     makers = {
         "flip": lambda: layers.RandomFlip("horizontal"),
@@ -284,5 +286,5 @@ def single_augmentation(kind: str) -> keras.Layer:
         "zoom": lambda: layers.RandomZoom(0.2),
     }
     if kind not in makers:
-        raise ValueError(f"kind must be one of {tuple(makers)}, got {kind!r}")
+        raise ConfigError(f"kind must be one of {tuple(makers)}, got {kind!r}")
     return makers[kind]()

@@ -1,4 +1,6 @@
-"""Settings read from the environment: the profile, where data and runs are kept, the seed.
+"""Settings read from the environment: where data and runs are kept, whether training is
+allowed, the seed. (The profile, ``DLCV_PROFILE``, is read by :func:`dlcv.profiles.from_environment`
+at the edges: the command line, a page's first cell, the book build.)
 
 Each value is read when it is asked for, so a test (or a reader in a notebook) can change the
 environment variable and see the effect without re-importing dlcv.
@@ -6,39 +8,42 @@ environment variable and see the effect without re-importing dlcv.
 =================  ==========================================  ===========================
 variable           meaning                                     default
 =================  ==========================================  ===========================
-``DLCV_PROFILE``   ``quick`` (sample data where real data is   ``quick``
-                   absent, few epochs) or ``full`` (real
-                   data, the book's epochs)
 ``DLCV_DATA_DIR``  where data sets are prepared                ``~/.cache/dlcv/data``
 ``DLCV_CACHE_DIR`` where trained runs are cached               ``~/.cache/dlcv/runs``
+``DLCV_TRAINING``  ``forbid``: a run missing from the cache is  ``allow``
+                   an error, not a training
 =================  ==========================================  ===========================
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from dlcv.errors import ConfigError
 
-PROFILES = ("quick", "full")  # their settings: dlcv.profiles
 SEED = 1337
 """The seed every page and run starts from, so a rebuild draws the same figures."""
 
-def profile() -> str:
-    """The active profile, from ``DLCV_PROFILE`` (``quick`` when unset).
+TRAINING_MODES = ("allow", "forbid")
+
+
+def training_forbidden() -> bool:
+    """Whether ``DLCV_TRAINING=forbid``: a run missing from the run cache is then an error
+    (:class:`dlcv.errors.MissingRunError`) instead of a training. The publishing build sets it
+    (``python -m tools.book --from-cache``), so that the site shows exactly the runs it was
+    given.
 
     Raises:
-        ConfigError: if ``DLCV_PROFILE`` is set to anything but ``quick`` or ``full``.
+        ConfigError: if ``DLCV_TRAINING`` is set to anything but ``allow`` or ``forbid``.
     """
-    value = os.environ.get("DLCV_PROFILE", "").strip().lower() or "quick"
-    if value not in PROFILES:
+    value = os.environ.get("DLCV_TRAINING", "").strip().lower() or "allow"
+    if value not in TRAINING_MODES:
         raise ConfigError(
-            f"DLCV_PROFILE={os.environ['DLCV_PROFILE']!r} is not a profile; "
-            f"set it to one of {', '.join(PROFILES)} (or unset it for 'quick')."
+            f"DLCV_TRAINING={os.environ['DLCV_TRAINING']!r} is not a training mode; set it to "
+            "forbid (train nothing: every run comes from the run cache) or allow (the default)."
         )
-    return value
+    return value == "forbid"
 
 
 def _cache_home() -> Path:
@@ -58,17 +63,3 @@ def cache_dir() -> Path:
 def _directory(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
     return Path(value).expanduser().resolve() if value else default
-
-
-def make_writable_folder(folder: Path) -> None:
-    """Creates ``folder`` if needed and proves that this user can write a file in it.
-
-    The data folder and the run cache check themselves with it before any work, and turn its
-    ``OSError`` into an error of their own that says which setting to change.
-
-    Raises:
-        OSError: if ``folder`` is a file, or cannot be created or written to.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile(dir=folder):
-        pass

@@ -112,7 +112,7 @@ def test_accuracy_under_shift_rejects_negative_shifts():
 def test_mnist_models_train_with_the_convnets_settings(small_profile, monkeypatch):
     calls = []
     monkeypatch.setattr(experiments, "run", lambda build, data, **kw: calls.append((build, kw)))
-    monkeypatch.setattr(experiments, "mnist_data", lambda: "the data")
+    monkeypatch.setattr(experiments, "mnist_data", lambda profile=None: "the data")
     experiments.train_mnist()
     experiments.train_dense_mnist()
     experiments.train_mnist_gap()

@@ -389,21 +389,26 @@ def test_leftovers_of_interrupted_runs_are_removed_on_the_next_call(tmp_path):
     assert left == sorted(p.name for p in kept)
 
 
-def test_stale_staging_folders_of_the_run_cache_are_removed(tmp_path):
-    from dlcv import training
+def test_the_run_cache_sweep_removes_only_marked_staging_folders_of_dead_processes(tmp_path):
+    from dlcv import folders
+    from dlcv.runs import store
 
-    old = tmp_path / ".cats_vs_dogs-0123456789abcdef-k2j4_x9a"
-    old.mkdir()
-    (old / "model.keras").write_bytes(b"half")
-    _aged(old / "model.keras", 3 * 24 * 3600)
-    _aged(old, 3 * 24 * 3600)
-    young = tmp_path / ".mnist_convnet-0123456789abcdef-abcd1234"
-    young.mkdir()
+    dead = tmp_path / ".cats_vs_dogs-0123456789abcdef-p999999999-k2j4_x9a"
+    dead.mkdir()
+    (dead / folders.MARKER).write_text("")
+    users = tmp_path / ".npm-packages"  # hidden, named like a staging folder once was: not ours
+    (users / "lib").mkdir(parents=True)
+    _aged(users, 9 * 24 * 3600)
+    unmarked = tmp_path / ".mnist_convnet-0123456789abcdef-p999999999-abcd1234"
+    unmarked.mkdir()
+    _aged(unmarked, 9 * 24 * 3600)
     entry = tmp_path / "mnist_convnet-0123456789abcdef"
     entry.mkdir()
     _aged(entry, 9 * 24 * 3600)
-    training._writable_cache(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([young.name, entry.name])
+    store.writable_cache(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [users.name, unmarked.name, entry.name]
+    )
 
 
 @pytest.mark.parametrize(

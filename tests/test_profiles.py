@@ -33,3 +33,15 @@ def test_every_profile_leaves_a_spatial_last_feature_map(profile):
 def test_every_profile_measures_its_lessons_over_several_seeds(profile):
     assert len(set(profile.seeds)) >= 3
     assert profile.regularized_epochs >= profile.baseline_epochs
+
+
+@pytest.mark.parametrize("value", ["quick", "full", "FULL", " full "])
+def test_the_profile_is_read_from_the_environment_by_name(monkeypatch, value):
+    monkeypatch.setenv("DLCV_PROFILE", value)
+    assert profiles.active().name == value.strip().lower()
+
+
+def test_get_names_the_profiles():
+    assert profiles.get("full") is profiles.FULL
+    with pytest.raises(ConfigError, match="'bogus' is not a profile"):
+        profiles.get("bogus")

@@ -1,20 +1,23 @@
 """dlcv.runs: the run cache read as files (no TensorFlow), one row per run, runs removed."""
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 
-from dlcv import runs
-from dlcv.errors import ConfigError
+from dlcv import folders, runs
+from dlcv.errors import ConfigError, RunCacheError
 from tools import REPOSITORY
 
 
-def cached_run(cache, run_id, *, created, augmentation=None, dropout=0.0, seed=1):
-    """Writes a run.json as dlcv.training does (the fields dlcv.runs reads)."""
+def cached_run(cache, run_id, *, created, augmentation=None, dropout=0.0, seed=1, marked=True):
+    """Writes a run entry as dlcv.runs does (the marker, and the fields of run.json)."""
     folder = cache / run_id
     folder.mkdir(parents=True)
+    if marked:
+        (folder / folders.MARKER).write_text("")
     record = {
         "config": {
             "name": run_id.rsplit("-", 1)[0],
@@ -117,3 +120,47 @@ def test_listing_runs_does_not_import_tensorflow(cache):
     )
     assert "cats_vs_dogs-aaaa" in done.stdout
     assert done.stdout.strip().endswith("[]")
+
+
+def test_remove_refuses_a_folder_dlcv_did_not_make(cache):
+    users = cached_run(cache, "Documents", created=1.0e9, marked=False)
+    plain = cache / "Pictures"
+    plain.mkdir()
+    (plain / folders.MARKER).write_text("")  # marked, but no run.json: not a run
+    for run_id in ("Documents", "Pictures"):
+        with pytest.raises(ConfigError, match="No run"):
+            runs.remove_run(run_id, cache)
+    assert users.exists() and plain.exists()
+
+
+def test_remove_refuses_a_symlinked_entry(cache, tmp_path):
+    target = cached_run(tmp_path / "elsewhere", "cats_vs_dogs-aaaa", created=1.0e9)
+    cache.mkdir()
+    (cache / "cats_vs_dogs-aaaa").symlink_to(target)
+    with pytest.raises(ConfigError, match="No run"):
+        runs.remove_run("cats_vs_dogs-aaaa", cache)
+    assert target.exists()
+
+
+def test_remove_in_a_read_only_cache_is_a_dlcv_error(cache, monkeypatch):
+    entry = cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9)
+
+    def read_only(path, *args, **kwargs):  # as rmtree fails in a folder of mode 0555
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(folders.shutil, "rmtree", read_only)
+    with pytest.raises(RunCacheError, match="read-only"):
+        runs.remove_run("cats_vs_dogs-aaaa", cache)
+    assert (entry / runs.RECORD_FILE).exists()
+
+
+def test_an_unreadable_cache_is_an_error_not_an_empty_one(cache, monkeypatch):
+    cached_run(cache, "cats_vs_dogs-aaaa", created=1.0e9)
+
+    def unreadable(path="."):  # as listing a folder of mode 0300 fails
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "listdir", unreadable)
+    monkeypatch.setattr(os, "scandir", unreadable)
+    with pytest.raises(RunCacheError, match="cannot be read"):
+        runs.list_runs(cache)

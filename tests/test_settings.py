@@ -6,20 +6,16 @@ from dlcv import settings
 from dlcv.errors import ConfigError
 
 
-def test_profile_defaults_to_quick():
-    assert settings.profile() == "quick"
+@pytest.mark.parametrize("value, forbidden", [("", False), ("allow", False), (" FORBID ", True)])
+def test_training_mode_reads_the_environment(monkeypatch, value, forbidden):
+    monkeypatch.setenv("DLCV_TRAINING", value)
+    assert settings.training_forbidden() is forbidden
 
 
-@pytest.mark.parametrize("value", ["quick", "full", "FULL", " full "])
-def test_profile_reads_the_environment(monkeypatch, value):
-    monkeypatch.setenv("DLCV_PROFILE", value)
-    assert settings.profile() == value.strip().lower()
-
-
-def test_bogus_profile_is_a_clear_error(monkeypatch):
-    monkeypatch.setenv("DLCV_PROFILE", "bogus")
-    with pytest.raises(ConfigError, match="DLCV_PROFILE='bogus'.*quick, full"):
-        settings.profile()
+def test_a_bogus_training_mode_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DLCV_TRAINING", "never")
+    with pytest.raises(ConfigError, match="DLCV_TRAINING='never'.*forbid"):
+        settings.training_forbidden()
 
 
 def test_directories_come_from_the_environment(tmp_path, monkeypatch):
@@ -80,13 +76,3 @@ def test_tensorflow_prints_no_log_lines_after_import_dlcv():
     assert result.returncode == 0, result.stderr
     for noise in ("oneDNN", "cpu_feature_guard", "I0000", "absl"):
         assert noise not in result.stderr
-
-
-def test_make_writable_folder_creates_it_and_refuses_a_file(tmp_path):
-    folder = tmp_path / "a" / "b"
-    settings.make_writable_folder(folder)
-    assert folder.is_dir() and list(folder.iterdir()) == []  # the probe file is gone
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    with pytest.raises(OSError):
-        settings.make_writable_folder(blocker)

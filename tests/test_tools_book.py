@@ -65,10 +65,32 @@ def test_a_full_build_checks_its_own_page_outputs(tmp_path, monkeypatch):
     class Done:
         returncode = 0
 
-    monkeypatch.setattr(book.subprocess, "run", lambda command, cwd: ran.append(command) or Done)
+    monkeypatch.setattr(
+        book.subprocess, "run", lambda command, cwd, env: ran.append(command) or Done
+    )
 
     assert book.build(Path("_build/full"), root=root) == 0
 
     assert ran == [book.build_command(root / "_build" / "full")]
     assert not (full / ".jupyter_cache").exists()
     assert (full / book.SOURCES_STAMP).read_text().strip() == book.sources_hash(root)
+
+
+def test_from_cache_forbids_training_in_the_kernels(tmp_path, monkeypatch):
+    root = a_checkout(tmp_path)
+    (root / "_build").mkdir()
+    environments = []
+
+    class Done:
+        returncode = 0
+
+    def run(command, cwd, env):
+        environments.append(env)
+        return Done
+
+    monkeypatch.setattr(book.subprocess, "run", run)
+    monkeypatch.delenv("DLCV_TRAINING", raising=False)
+    assert book.build(root=root, from_cache=True) == 0
+    assert book.build(root=root) == 0
+    assert environments[0]["DLCV_TRAINING"] == "forbid"
+    assert "DLCV_TRAINING" not in environments[1]

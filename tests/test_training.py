@@ -5,10 +5,11 @@ import keras
 import numpy as np
 import pytest
 
-from dlcv import training
+from dlcv import folders, training
 from dlcv.data.pipelines import from_arrays
 from dlcv.errors import ConfigError, RunCacheError
-from dlcv.training import RunCacheWarning
+from dlcv.runs import cache, store
+from dlcv.runs.cache import RunCacheWarning
 
 
 @dataclass
@@ -61,7 +62,7 @@ def train(**overrides):
     settings.update(overrides)
     builder = settings.pop("build_model", tiny_model)
     data = settings.pop("data", DATA)
-    return training.run(builder, data, **settings)
+    return cache.run(builder, data, **settings)
 
 
 def test_run_trains_evaluates_and_reports():
@@ -132,10 +133,12 @@ def test_any_change_to_the_key_trains_again(change):
     assert not changed.from_cache
 
 
-def test_a_change_of_profile_trains_again(monkeypatch):
-    train()
+def test_the_ambient_profile_is_no_part_of_the_key(monkeypatch):
+    first = train(profile="quick")
     monkeypatch.setenv("DLCV_PROFILE", "full")
-    assert not train().from_cache
+    again = train(profile="full")
+    assert again.from_cache and again.path == first.path
+    assert "profile" not in again.config
 
 
 def test_keras_layers_in_model_kwargs_are_keyed_by_config():
@@ -162,12 +165,12 @@ def test_force_retrains():
 def test_a_corrupt_entry_is_retrained_with_a_warning(damage):
     first = train()
     if damage == "truncate_model":
-        model_file = first.path / training.MODEL_FILE
+        model_file = first.path / store.MODEL_FILE
         model_file.write_bytes(model_file.read_bytes()[:100])
     elif damage == "bad_record":
-        (first.path / training.RECORD_FILE).write_text("{not json")
+        (first.path / store.RECORD_FILE).write_text("{not json")
     else:
-        (first.path / training.HISTORY_FILE).unlink()
+        (first.path / store.HISTORY_FILE).unlink()
     with pytest.warns(RunCacheWarning, match="training it again"):
         again = train()
     assert not again.from_cache
@@ -202,10 +205,10 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path):
 
 def test_list_runs_reports_the_cached_runs():
     result = train(name="listed")
-    runs = training.list_runs()
+    runs = store.list_runs()
     assert [r["config"]["name"] for r in runs] == ["listed"]
     assert runs[0]["metrics"] == result.metrics
-    assert json.loads((result.path / training.RECORD_FILE).read_text())["best_epoch"] >= 1
+    assert json.loads((result.path / store.RECORD_FILE).read_text())["best_epoch"] >= 1
 
 
 def test_the_cli_listing_reads_what_run_caches_and_removing_a_run_trains_it_again():
@@ -214,7 +217,7 @@ def test_the_cli_listing_reads_what_run_caches_and_removing_a_run_trains_it_agai
     result = train(name="listed")
     listed = runs.list_runs()
     assert [r["id"] for r in listed] == [result.path.name]
-    assert listed[0]["metrics"] == result.metrics and runs.RECORD_FILE == training.RECORD_FILE
+    assert listed[0]["metrics"] == result.metrics and runs.RECORD_FILE == store.RECORD_FILE
     assert train(name="listed").from_cache
 
     runs.remove_run(result.path.name)
@@ -233,7 +236,7 @@ def test_invalid_arguments_are_clear_errors(kwargs, message):
 
 def test_unknown_data_is_a_clear_error():
     with pytest.raises(ConfigError, match="data set from dlcv.data"):
-        training.run(tiny_model, object(), epochs=1)
+        cache.run(tiny_model, object(), epochs=1)
 
 
 def test_train_false_loads_or_says_the_run_is_missing():
@@ -249,7 +252,7 @@ def test_mnist_quick_profile_reaches_96_percent():
     from dlcv.models import mnist_convnet
 
     data = load_mnist("sample", batch_size=32, validation_split=0.1)
-    result = training.run(mnist_convnet, data, epochs=10)
+    result = cache.run(mnist_convnet, data, epochs=10)
     assert result.metrics["accuracy"] >= 0.96
 
 
@@ -337,14 +340,14 @@ def test_two_identical_runs_racing_to_the_cache_give_the_winners_entry(monkeypat
     copy = winner.path.parent / "winner-copy"
     shutil.copytree(winner.path, copy)
     shutil.rmtree(winner.path)
-    real_rename = Path.rename
+    real_publish = folders.publish
 
-    def rename_after_the_winner(self, target):
+    def publish_after_the_winner(staging, target):
         if Path(target) == winner.path:  # the other process finishes first
             shutil.copytree(copy, target)
-        return real_rename(self, target)
+        return real_publish(staging, target)
 
-    monkeypatch.setattr(Path, "rename", rename_after_the_winner)
+    monkeypatch.setattr(folders, "publish", publish_after_the_winner)
     loser = train(epochs=1)
     assert loser.from_cache
     assert loser.metrics == winner.metrics
@@ -353,12 +356,11 @@ def test_two_identical_runs_racing_to_the_cache_give_the_winners_entry(monkeypat
 
 
 def test_a_run_that_cannot_be_stored_is_a_run_cache_error(monkeypatch):
-    from pathlib import Path
 
-    def full_disk(self, target):
+    def full_disk(staging, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Path, "rename", full_disk)
+    monkeypatch.setattr(folders, "publish", full_disk)
     with pytest.raises(RunCacheError, match="No space left on device"):
         train(epochs=1, seed=7)
 

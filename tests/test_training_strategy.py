@@ -18,7 +18,7 @@ import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 import keras
-from dlcv import training
+from dlcv import runs
 
 
 from dlcv.data.pipelines import from_arrays
@@ -44,11 +44,11 @@ def small_model():
 
 
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-result = training.run(
+result = runs.run(
     small_model, Separable(), epochs=20, optimizer="adam", monitor=None,
     strategy=strategy,
 )
-again = training.run(
+again = runs.run(
     small_model, Separable(), epochs=20, optimizer="adam", monitor=None,
     strategy=strategy,
 )

@@ -3,6 +3,7 @@ benchmark (``bench/book.py``) all build through it.
 
     python -m tools.book                          # into _build (the profile of $DLCV_PROFILE)
     python -m tools.book --path-output _build/full
+    python -m tools.book --from-cache             # train nothing: every run from the run cache
 
 Page outputs are cached by jupyter-cache, keyed on each page's code only, so a change to dlcv's
 sources must execute the pages again: before building, the page cache of a build made with
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -61,15 +63,31 @@ def build_command(path_output: Path | None = None) -> list[str]:
     return command
 
 
-def build(path_output: Path | None = None, root: Path = REPOSITORY) -> int:
-    """Builds the book strictly, with page outputs as fresh as dlcv's sources; the exit status."""
+def build_environment(from_cache: bool = False) -> dict[str, str]:
+    """The environment of the build (its kernels inherit it): with ``from_cache``,
+    ``DLCV_TRAINING=forbid``, so that a run missing from the run cache fails its page with
+    :class:`dlcv.errors.MissingRunError` (naming its key) instead of being trained."""
+    environment = dict(os.environ)
+    if from_cache:
+        environment["DLCV_TRAINING"] = "forbid"
+    return environment
+
+
+def build(
+    path_output: Path | None = None, root: Path = REPOSITORY, from_cache: bool = False
+) -> int:
+    """Builds the book strictly, with page outputs as fresh as dlcv's sources; the exit status.
+
+    With ``from_cache`` no run is trained: each comes from the run cache (filled by
+    ``python -m dlcv runs import``), or its page fails naming the missing key."""
     if path_output is not None:
         path_output = root / path_output  # relative to the repository, as jupyter-book runs there
     build_dir = (path_output or root) / "_build"
     sources = sources_hash(root)
     if drop_stale_page_outputs(build_dir, sources):
         print(f"dlcv's sources changed: the pages under {build_dir} execute again.")
-    status = subprocess.run(build_command(path_output), cwd=root).returncode
+    environment = build_environment(from_cache)
+    status = subprocess.run(build_command(path_output), cwd=root, env=environment).returncode
     if status == 0:
         (build_dir / SOURCES_STAMP).write_text(sources + "\n")
     return status
@@ -80,8 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--path-output", type=Path, help="build into PATH/_build (default: ./_build)"
     )
+    parser.add_argument(
+        "--from-cache", action="store_true",
+        help="train nothing (DLCV_TRAINING=forbid): a run missing from the run cache fails its "
+        "page, naming its key",
+    )
     args = parser.parse_args(argv)
-    return build(args.path_output)
+    return build(args.path_output, from_cache=args.from_cache)
 
 
 if __name__ == "__main__":

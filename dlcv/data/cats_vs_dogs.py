@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from dlcv import settings
+from dlcv import folders, settings
 from dlcv.data import drawn
 from dlcv.data.fetch import (
     download,
@@ -769,7 +769,7 @@ def _build(root: Path, make: Callable[[Path], dict]) -> None:
 def _writable(home: Path) -> None:
     """Refuses a data folder that is a file, or one this user may not write to."""
     try:
-        settings.make_writable_folder(home)
+        folders.writable_folder(home)
     except OSError as error:
         raise ConfigError(
             f"The data folder {home} cannot be written ({error.strerror or error}): it is a "

@@ -7,7 +7,7 @@ training, and fails when a lesson no longer holds: a change that breaks a lesson
 
 import pytest
 
-from dlcv import lessons
+from dlcv import experiments, lessons
 
 pytestmark = pytest.mark.site
 
@@ -19,7 +19,7 @@ def isolated_dlcv_dirs():
 
 
 def test_the_lessons_hold_on_the_runs_the_build_cached(site_dir):
-    checked = lessons.check_profile(train=False)
+    checked = experiments.check_lessons(train=False)
     report = []
     lessons.report(checked, write=report.append)
     assert all(lesson.passed for lesson in checked), "\n".join(report)

@@ -1,17 +1,12 @@
 """The ``data`` commands of the command line, on the drawn sample."""
 
-import argparse
-
 import pytest
 
-from dlcv.data.cli import add_data_commands
+from dlcv.cli import main
 
 
 def _run(*argv):
-    parser = argparse.ArgumentParser(prog="dlcv")
-    add_data_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+    return main(list(argv))
 
 
 def test_prepare_then_info_say_what_is_where(tmp_path, capsys):

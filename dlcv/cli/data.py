@@ -1,6 +1,6 @@
 """The ``data`` commands of ``python -m dlcv``: prepare a data set, show what is where.
 
-``dlcv.cli`` adds them with :func:`add_data_commands`; each parsed command carries its
+:mod:`dlcv.cli` adds them with :func:`add_data_commands`; each parsed command carries its
 ``handler``, which returns the exit status.
 
     python -m dlcv data prepare cats-vs-dogs --source microsoft
@@ -13,9 +13,9 @@ import argparse
 import json
 from pathlib import Path
 
-from dlcv import profiles, settings
-from dlcv.argtypes import MAX_COUNT, MAX_IMAGE_SIZE, int_in
-from dlcv.cli import HelpFormatter, examples
+from dlcv import settings
+from dlcv.cli.argtypes import MAX_COUNT, MAX_IMAGE_SIZE, int_in
+from dlcv.cli.formatting import HelpFormatter, examples
 from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
 
 DATASETS = ("cats-vs-dogs",)
@@ -90,7 +90,7 @@ def prepare_command(args: argparse.Namespace) -> int:
     Its defaults are the active profile's, so that with none given it prepares the very folder
     :func:`dlcv.experiments.cats_vs_dogs_data` opens (Binder's ``postBuild`` relies on it).
     """
-    profile = profiles.active()
+    profile = args.profile
     counts = tuple(args.counts) if args.counts else None
     root = prepare_cats_vs_dogs(
         source=args.source,

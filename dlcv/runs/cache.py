@@ -1,0 +1,318 @@
+"""Load or train: :func:`run` returns the cached run of a configuration, or trains and stores it."""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from dlcv import folders, settings, training
+from dlcv.errors import ConfigError, MissingRunError, RunCacheError
+from dlcv.runs import plan
+from dlcv.runs.key import entry_name, run_config, run_key
+from dlcv.runs.store import (
+    HISTORY_FILE,
+    MODEL_FILE,
+    RECORD_FILE,
+    InvalidRecordError,
+    cache_root,
+    read_record,
+    writable_cache,
+)
+
+
+class RunCacheWarning(UserWarning):
+    """A cached run could not be loaded and is trained again."""
+
+
+@dataclass
+class Run:
+    """The result of :func:`run`.
+
+    Attributes:
+        model: the trained model, holding the weights of its best epoch.
+        history: per-epoch metrics of training, as ``keras.callbacks.History.history``.
+        metrics: the best model's metrics on the test set, e.g. ``{"loss": .., "accuracy": ..}``.
+        seconds: how long training took when the run was made (also when loaded from cache).
+        best_epoch: the 1-based epoch whose weights the model holds.
+        from_cache: whether the run was loaded instead of trained.
+        config: what keyed the run (builder, arguments, training settings, data, seed, ...).
+        path: the run's folder in the cache.
+    """
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    metrics: dict[str, float]
+    seconds: float
+    best_epoch: int
+    from_cache: bool
+    config: dict = field(repr=False)
+    path: Path = field(repr=False)
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs trained."""
+        return len(next(iter(self.history.values())))
+
+    @property
+    def key(self) -> str:
+        """The run's key (the hash of its ``config``)."""
+        return run_key(self.config)
+
+
+def run(
+    build_model: Callable[..., keras.Model],
+    data: Any,
+    *,
+    epochs: int,
+    model_kwargs: dict | None = None,
+    optimizer: str = "rmsprop",
+    learning_rate: float | None = None,
+    loss: str = "sparse_categorical_crossentropy",
+    metrics: Sequence[str] = ("accuracy",),
+    monitor: str | None = "val_loss",
+    mode: str = "auto",
+    seed: int = settings.SEED,
+    name: str | None = None,
+    force: bool = False,
+    train: bool = True,
+    verbose: int | str = 0,
+    cache_dir: str | Path | None = None,
+    precision: str = "auto",
+    strategy: tf.distribute.Strategy | None = None,
+    profile: str | None = None,
+) -> Run:
+    """Trains ``build_model(**model_kwargs)`` on ``data``, or loads the identical cached run.
+
+    The run is keyed by everything that decides it (:mod:`dlcv.runs.key`); the same call later
+    loads it in seconds. A cached entry that is damaged (its files unreadable, its record of
+    other fields or types) is trained again, with a :class:`RunCacheWarning`.
+
+    Args:
+        build_model: a function returning an uncompiled Keras model, e.g.
+            :func:`dlcv.models.mnist_convnet`.
+        data: a data set of :mod:`dlcv.data`: ``train``, ``validation`` and ``test``
+            ``tf.data`` pipelines of ``(inputs, labels)`` batches, and ``info``. Its batches
+            are global: a ``strategy`` splits each among its replicas. ``info`` (all but where
+            the data lies and why it was chosen) is part of the run's key.
+        epochs: number of epochs.
+        model_kwargs: keyword arguments of ``build_model``.
+        optimizer: the optimizer's Keras name.
+        learning_rate: the optimizer's learning rate (finite, above 0); ``None`` for Keras'
+            default.
+        loss: the loss's Keras name.
+        metrics: metric names compiled into the model.
+        monitor: the quantity whose best value picks the epoch whose weights a checkpoint
+            keeps (the book's ``ModelCheckpoint(save_best_only=True)``); ``None`` keeps the
+            weights of the last epoch.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (see :func:`dlcv.training.resolve_mode`).
+        seed: the random seed, from 0 to 2**32 - 1.
+        name: a readable name for the cache entry; defaults to the builder's name.
+        force: train even when a cached run exists, and replace it.
+        train: ``False`` only loads: a run that is not in the cache raises
+            :class:`~dlcv.errors.RunCacheError` instead of training. With
+            ``DLCV_TRAINING=forbid`` in the environment every call behaves so, and raises
+            :class:`~dlcv.errors.MissingRunError`.
+        verbose: Keras' ``verbose`` for ``fit``.
+        cache_dir: the run cache; defaults to ``dlcv.settings.cache_dir()``.
+        precision: ``"float32"``, ``"mixed_float16"``, ``"mixed_bfloat16"``, or ``"auto"`` for
+            :func:`dlcv.hardware.precision_policy`. A mixed policy joins the run's key.
+        strategy: a ``tf.distribute`` strategy to train with; its kind and number of replicas
+            join the run's key.
+        profile: the name of the profile the run belongs to, recorded with it for
+            ``dlcv runs`` (not part of its key: the profile's settings are its arguments).
+
+    Returns:
+        A :class:`Run`.
+
+    Raises:
+        ConfigError: if an argument is invalid (checked before anything is trained).
+        RunCacheError: if the run cache cannot be written, or the run is not cached and
+            training is not allowed.
+        TrainingDivergedError: if the loss became NaN (nothing is cached).
+
+    Example (not run here: it trains)::
+
+        mnist = dlcv.data.load_mnist(batch_size=64)
+        result = run(dlcv.models.mnist_convnet, mnist, epochs=5)
+        result.metrics["accuracy"]
+    """
+    if not all(hasattr(data, name) for name in ("train", "validation", "test", "info")):
+        raise ConfigError(
+            f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
+            "(train, validation and test pipelines, and info)."
+        )
+    training.check_arguments(
+        epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+        metrics=metrics, monitor=monitor, seed=seed,
+    )
+    mode = training.resolve_mode(monitor, mode)
+    policy = training.resolve_precision(precision)
+    model_kwargs = dict(model_kwargs or {})
+    fit = {"epochs": epochs, "optimizer": optimizer, "loss": loss, "metrics": list(metrics),
+           "monitor": monitor, "mode": mode}
+    if learning_rate is not None:
+        fit["learning_rate"] = learning_rate
+    config = run_config(
+        build_model,
+        data.info,
+        name=name,
+        model_kwargs=model_kwargs,
+        fit=fit,
+        seed=seed,
+        policy=policy,
+        strategy=(
+            {"kind": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync}
+            if strategy is not None else None
+        ),
+        training_source=training.training_source_hash(),
+        versions={"tensorflow": tf.__version__, "keras": keras.__version__},
+    )
+    requested = plan.recorder()
+    if requested is not None:  # planning: record the run, train nothing
+        arguments = {k: v for k, v in locals().items() if k in _RUN_ARGUMENTS}
+        planned = plan.PlannedRun(
+            key=run_key(config), name=config["name"], config=config,
+            train=lambda **overrides: run(**{**arguments, **overrides}),
+        )
+        requested.append(planned)
+        return planned
+    root = cache_root(cache_dir)  # a read-only shared cache still loads
+    path = root / entry_name(config)
+    if not force and (path.exists() or path.is_symlink()):
+        cached = load(path, config)
+        if cached is not None:
+            return cached
+    if settings.training_forbidden():
+        raise MissingRunError(
+            f"The run {path.name} (key {run_key(config)}) is not in the run cache {root}, and "
+            "training is forbidden (DLCV_TRAINING=forbid): import the runs of this edition "
+            "(python -m dlcv runs import BUNDLE) or train it (python -m dlcv train --key "
+            f"{run_key(config)})."
+        )
+    if not train:
+        raise RunCacheError(
+            f"The run {path.name} is not in the run cache {root}; train it first "
+            "(python -m dlcv lessons, or build the book)."
+        )
+    if not training.has_batches(data.validation):
+        raise ConfigError(
+            "The validation data holds no batch: a run needs validation data to pick its best "
+            "epoch. Give the data set a validation split."
+        )
+    writable_cache(cache_dir)
+    model = training.build_and_compile(
+        build_model, model_kwargs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+        metrics=metrics, precision=policy, strategy=strategy, seed=seed,
+    )
+    return _train_and_store(model, data, config, path, verbose, profile)
+
+
+_RUN_ARGUMENTS = (
+    "build_model", "data", "epochs", "model_kwargs", "optimizer", "learning_rate", "loss",
+    "metrics", "monitor", "mode", "seed", "name", "force", "train", "verbose", "cache_dir",
+    "precision", "strategy", "profile",
+)
+
+
+def load(path: Path, config: dict) -> Run | None:
+    """The run stored at ``path``, if it is a complete entry of ``config``; else ``None``, with
+    a :class:`RunCacheWarning` saying what is wrong."""
+    try:
+        if path.is_symlink() or not folders.is_dlcvs(path):
+            raise InvalidRecordError("it is not a folder dlcv made")
+        record, history = read_record(path)
+        if record["config"] != config:
+            raise InvalidRecordError("the stored configuration differs from the requested one")
+        model = keras.saving.load_model(path / MODEL_FILE)
+    except Exception as error:  # any damage to an entry means: train again
+        warnings.warn(
+            f"The cached run {path.name} is incomplete or corrupt ({error}); training it again.",
+            RunCacheWarning,
+            stacklevel=3,
+        )
+        return None
+    return Run(
+        model=model,
+        history=history,
+        metrics=record["metrics"],
+        seconds=record["seconds"],
+        best_epoch=record["best_epoch"],
+        from_cache=True,
+        config=config,
+        path=path,
+    )
+
+
+def _train_and_store(model, data, config: dict, path: Path, verbose, profile) -> Run:
+    """Trains in a staging folder and publishes it as the entry at ``path``; when another
+    process published the same run meanwhile (the rename loses the race), loads that one."""
+    staging = folders.make_staging(path.parent, path.name)
+    try:
+        trained = training._train(model, data, config["fit"], staging / MODEL_FILE, verbose)
+        record = {
+            "config": config,
+            "key": run_key(config),
+            "metrics": trained.metrics,
+            "seconds": trained.seconds,
+            "best_epoch": trained.best_epoch,
+            "created": time.time(),
+        }
+        if profile is not None:
+            record["profile"] = profile
+        (staging / HISTORY_FILE).write_text(json.dumps(trained.history))
+        (staging / RECORD_FILE).write_text(json.dumps(record, indent=1))
+        _replace(path, staging)
+    except BaseException as error:
+        _discard(staging)
+        if isinstance(error, OSError):
+            return _the_winner_or_error(path, config, error)
+        raise
+    return Run(
+        model=trained.model,
+        history=trained.history,
+        metrics=record["metrics"],
+        seconds=trained.seconds,
+        best_epoch=trained.best_epoch,
+        from_cache=False,
+        config=config,
+        path=path,
+    )
+
+
+def _replace(path: Path, staging: Path) -> None:
+    """Publishes ``staging`` as ``path``, first removing a damaged entry dlcv made there."""
+    if path.is_symlink() or (path.exists() and not folders.is_dlcvs(path)):
+        raise RunCacheError(
+            f"{path} is in the way of a run and was not made by dlcv: move it out of the run "
+            "cache, then retry."
+        )
+    if path.exists():
+        folders.remove(path)
+    folders.publish(staging, path)
+
+
+def _discard(staging: Path) -> None:
+    if staging.exists():
+        folders.remove(staging)
+
+
+def _the_winner_or_error(path: Path, config: dict, error: OSError) -> Run:
+    if (path / RECORD_FILE).exists():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RunCacheWarning)
+            winner = load(path, config)
+        if winner is not None:
+            return winner
+    raise RunCacheError(
+        f"The run {path.name} could not be stored in the run cache {path.parent} "
+        f"({error.strerror or error}). Free some disk space or point DLCV_CACHE_DIR at "
+        "another folder, then retry."
+    ) from error

@@ -1,0 +1,96 @@
+"""The plan: the runs the book's pages request, listed without training; one trained by key."""
+
+import ast
+import dataclasses
+import json
+import re
+
+import pytest
+
+from dlcv import cli, edition, experiments, models, profiles
+from dlcv.runs import store
+from dlcv.runs.plan import recording
+from tools import REPOSITORY
+
+TRAIN_FUNCTIONS = {name for name in vars(experiments) if name.startswith("train_")}
+
+
+@pytest.fixture
+def small_profile(monkeypatch):
+    """The quick profile on a tiny drawn sample and one MNIST epoch: the pages (which pass no
+    profile) and the plan see the same one."""
+    small = dataclasses.replace(
+        profiles.QUICK, cats_vs_dogs_image_size=(32, 32), sample_counts=(2, 1, 1),
+        mnist_epochs=1, seeds=(1, 2),
+    )
+    monkeypatch.setitem(profiles.PROFILES, "quick", small)
+    return small
+
+
+def page_calls():
+    """Each call of an experiment in a code cell of the book: (page, source of the call)."""
+    calls = []
+    for page in sorted((REPOSITORY / "book").glob("*.md")):
+        if page.name == "README.md":  # the chapter conventions, not a chapter
+            continue
+        text = page.read_text()
+        for cell in re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", text, flags=re.S):
+            lines = cell.splitlines()
+            if lines and lines[0].strip() == "---":  # the cell's options, as YAML
+                lines = lines[lines.index("---", 1) + 1:]
+            while lines and lines[0].startswith(":"):  # the cell's options, one a line
+                lines.pop(0)
+            code = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(code)):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id in TRAIN_FUNCTIONS):
+                    calls.append((page, ast.unparse(node)))
+    return calls
+
+
+def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
+    namespace = {**vars(models), **vars(experiments)}
+    requested, page_builders = set(), []
+    for page, call in page_calls():
+        with edition.data_loaded_once(), recording() as runs:
+            try:
+                eval(call, dict(namespace))  # noqa: S307 (the book's own code)
+            except NameError as error:
+                # A call of a builder (or loop variable) the page defines itself.
+                page_builders.append((page.name, error.name))
+                continue
+        requested |= {run.key for run in runs}
+    planned = {run.key for run in edition.book_plan(small_profile)}
+    assert requested and planned == requested
+    for page, name in page_builders:  # only what a page defines itself is left out
+        text = (REPOSITORY / "book" / page).read_text()
+        assert f"def {name}(" in text or f"for {name} in" in text, (page, name)
+
+
+def test_planning_trains_nothing_and_caches_nothing(small_profile, tmp_path):
+    planned = edition.book_plan(small_profile)
+    assert len({run.key for run in planned}) == len(planned)
+    assert all(run.epochs >= 1 and run.estimated_seconds > 0 for run in planned)
+    assert store.list_runs() == []
+
+
+def test_runs_plan_prints_json(small_profile, capsys):
+    assert cli.main(["runs", "plan", "--json", "--profile", "quick"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["profile"] == "quick"
+    assert set(plan["runs"][0]) == {
+        "key", "experiment", "variant", "seed", "epochs", "estimated_seconds",
+    }
+    assert [run["key"] for run in plan["runs"]] == [
+        run.key for run in edition.book_plan(small_profile)
+    ]
+
+
+def test_train_by_key_trains_exactly_that_run(small_profile, capsys):
+    key = next(
+        run.key for run in edition.book_plan(small_profile) if run.name == "mnist_convnet"
+    )
+    assert cli.main(["train", "--key", key]) == 0
+    assert [record["id"].rsplit("-", 1)[1] for record in store.list_runs()] == [key]
+    assert cli.main(["train", "--key", "0" * 16]) == 2
+    assert "No run with key" in capsys.readouterr().err

@@ -1,0 +1,138 @@
+"""dlcv.runs.run: what it refuses before training, what it does not cache, what it does not
+trust in the cache, and training forbidden."""
+
+import json
+import math
+
+import keras
+import pytest
+from test_training import DATA, TinyData, tiny_model, train
+
+from dlcv import folders
+from dlcv.errors import ConfigError, MissingRunError, TrainingDivergedError
+from dlcv.runs import cache, store
+from dlcv.runs.cache import RunCacheWarning
+
+
+@pytest.fixture
+def no_fit(monkeypatch):
+    """Fails the test if a model is trained."""
+
+    def fit(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"seed": -1}, "seed must be"),
+        ({"seed": 2**40}, "seed must be"),
+        ({"learning_rate": math.nan}, "learning_rate must be"),
+        ({"learning_rate": -1.0}, "learning_rate must be"),
+        ({"learning_rate": 0}, "learning_rate must be"),
+        ({"optimizer": "bogus"}, "'bogus' is not a optimizer"),
+        ({"loss": "bogus"}, "'bogus' is not a loss"),
+        ({"metrics": ("accuracy", "bogus")}, "'bogus' is not a metric"),
+        ({"monitor": "val_bogus"}, "monitor='val_bogus'"),
+    ],
+)
+def test_bad_arguments_are_refused_before_training(no_fit, tmp_path, kwargs, message):
+    with pytest.raises(ConfigError, match=message):
+        train(**kwargs)
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []
+
+
+class EmptyValidation(TinyData):
+    @property
+    def validation(self):
+        return super().validation.take(0)
+
+
+def test_empty_validation_data_is_refused_before_training(no_fit):
+    with pytest.raises(ConfigError, match="validation data holds no batch"):
+        train(data=EmptyValidation(info=DATA.info))
+
+
+class NaNData(TinyData):
+    @property
+    def train(self):
+        return super().train.map(lambda x, y: (x * float("nan"), y))
+
+
+def test_a_run_whose_loss_became_nan_is_not_cached(tmp_path):
+    with pytest.raises(TrainingDivergedError, match="diverged"):
+        train(data=NaNData(info={**DATA.info, "name": "nan"}), epochs=3)
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"history": {}},
+        {"history": []},
+        {"history": {"loss": []}},
+        {"history": {"loss": ["x", 1.0, 2.0]}},
+        {"record": "seconds"},
+        {"record": "metrics"},
+        {"record": "best_epoch"},
+    ],
+    ids=["history-empty", "history-list", "history-no-epochs", "history-strings",
+         "no-seconds", "metrics-not-numbers", "best-epoch-string"],
+)
+def test_a_cached_record_of_wrong_keys_or_types_is_retrained_with_a_warning(damage):
+    first = train()
+    if "history" in damage:
+        (first.path / store.HISTORY_FILE).write_text(json.dumps(damage["history"]))
+    else:
+        record = json.loads((first.path / store.RECORD_FILE).read_text())
+        if damage["record"] == "seconds":
+            del record["seconds"]
+        elif damage["record"] == "metrics":
+            record["metrics"] = {"accuracy": "high"}
+        else:
+            record["best_epoch"] = "2"
+        (first.path / store.RECORD_FILE).write_text(json.dumps(record))
+    with pytest.warns(RunCacheWarning, match="training it again"):
+        again = train()
+    assert not again.from_cache and train().from_cache
+
+
+def test_an_unmarked_folder_in_the_way_of_a_run_is_left_alone():
+    from dlcv.errors import RunCacheError
+
+    first = train()
+    (first.path / folders.MARKER).unlink()
+    with pytest.warns(RunCacheWarning), pytest.raises(RunCacheError, match="not made by dlcv"):
+        train()
+    assert (first.path / store.RECORD_FILE).exists()
+
+
+def test_a_read_only_cache_still_loads(monkeypatch, tmp_path):
+    import tempfile
+
+    made = train()
+    real = tempfile.TemporaryFile
+
+    def read_only(*args, dir=None, **kwargs):  # as in a shared cache of mode 0555
+        if dir is not None and str(dir) == str(tmp_path / "runs"):
+            raise PermissionError(13, "Permission denied", str(dir))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", read_only)
+    loaded = train()
+    assert loaded.from_cache and loaded.path == made.path
+
+
+def test_with_training_forbidden_a_missing_run_names_its_key(monkeypatch, no_fit):
+    monkeypatch.setenv("DLCV_TRAINING", "forbid")
+    with pytest.raises(MissingRunError, match=r"key [0-9a-f]{16}.*DLCV_TRAINING=forbid"):
+        train()
+
+
+def test_with_training_forbidden_a_cached_run_loads(monkeypatch):
+    made = train()
+    monkeypatch.setenv("DLCV_TRAINING", "forbid")
+    loaded = cache.run(tiny_model, DATA, epochs=3)
+    assert loaded.from_cache and loaded.key == made.key

@@ -25,6 +25,7 @@ def book_calls(profile: Profile) -> list[tuple[str, object]]:
         ("cats-vs-dogs", lambda: experiments.train_cats_vs_dogs(profile=profile)),
         ("data-augmentation", lambda: experiments.train_over_seeds("baseline", profile=profile)),
         ("data-augmentation", lambda: experiments.train_over_seeds("+both", profile=profile)),
+        ("data-augmentation", lambda: experiments.train_criterion_study(profile=profile)),
         ("data-augmentation", lambda: experiments.train_short(profile=profile)),
         ("data-augmentation", lambda: experiments.train_single_augmentations(profile=profile)),
         ("dropout", lambda: experiments.train_ablation(profile=profile)),

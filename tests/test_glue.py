@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlcv import notebook
+from dlcv import glue as glue_module
 from dlcv.data import provenance_note
 
 INFO = {
@@ -21,18 +21,18 @@ def shell():
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    notebook._show_markdown_without_myst()
+    glue_module._show_markdown_without_myst()
     yield shell
     InteractiveShell.clear_instance()
 
 
 def test_glue_keeps_the_value_and_displays_it_only_when_asked(shell, capsys):
-    notebook.glue("test_answer", 42, display=False)
+    glue_module.glue("test_answer", 42, display=False)
     assert capsys.readouterr().out == ""
-    notebook.glue("test_shown", 43)
+    glue_module.glue("test_shown", 43)
 
-    assert notebook.glued["test_answer"] == 42
-    assert notebook.glued["test_shown"] == 43
+    assert glue_module.glued["test_answer"] == 42
+    assert glue_module.glued["test_shown"] == 43
     assert "43" in capsys.readouterr().out
 
 

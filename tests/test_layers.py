@@ -13,7 +13,7 @@ PACKAGE = REPOSITORY / "dlcv"
 LAYERS = [  # top first, as in DESIGN.md; each row: dlcv's modules or packages in it
     ("__main__", "cli"),
     ("experiments", "edition"),
-    ("lessons", "viz", "interpret", "live", "explorer", "notebook"),
+    ("lessons", "viz", "interpret", "widgets", "glue"),
     ("runs",),
     ("training",),
     ("data", "models", "ops", "hardware"),

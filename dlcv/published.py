@@ -4,7 +4,7 @@ The publish workflow trains every run an edition's pages need (``python -m dlcv 
 builds the site from them alone, and attaches them, as one bundle (``python -m dlcv runs
 export``), to a GitHub release named by the edition and a digest of the run keys::
 
-    https://github.com/dlcv-book/dlcv/releases/download/runs-quick-<digest>/dlcv-runs-quick.tar.gz
+    https://github.com/dlcv-book/dlcv/releases/download/runs-quick-<digest>/dlcv-runs-quick.tar
 
 A run's key is everything that decides it (code, data, settings, TensorFlow and Keras versions),
 so the same code at the same versions plans the same keys, hence the same release: a notebook
@@ -60,7 +60,7 @@ def release_tag(profile: str, keys: Iterable[str]) -> str:
 
 def bundle_name(profile: str) -> str:
     """The file name of an edition's bundle, in its release."""
-    return f"dlcv-runs-{profile}.tar.gz"
+    return f"dlcv-runs-{profile}.tar"
 
 
 def bundle_url(profile: str, keys: Iterable[str], releases_url: str | None = None) -> str:
@@ -68,7 +68,7 @@ def bundle_url(profile: str, keys: Iterable[str], releases_url: str | None = Non
 
     Example:
         >>> bundle_url("quick", ["a1"], "http://127.0.0.1:8000")  # doctest: +ELLIPSIS
-        'http://127.0.0.1:8000/runs-quick-.../dlcv-runs-quick.tar.gz'
+        'http://127.0.0.1:8000/runs-quick-.../dlcv-runs-quick.tar'
     """
     base = (releases_url or os.environ.get("DLCV_RELEASES_URL") or RELEASES_URL).rstrip("/")
     return f"{base}/{release_tag(profile, keys)}/{bundle_name(profile)}"

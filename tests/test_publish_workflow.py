@@ -32,7 +32,7 @@ def test_the_training_matrix_is_the_plan_jobs_output_of_tools_matrix(jobs):
 def test_each_training_job_trains_the_keys_its_matrix_entry_names(jobs):
     fields = set(matrix([{"profile": "full", "runs": [{"key": "k1"}]}])["include"][0])
     expressions = re.findall(r"\$\{\{(.*?)\}\}", WORKFLOW.read_text())
-    used = {field for e in expressions for field in re.findall(r"\bmatrix\.(\w+)", e)}
+    used = {field for e in expressions for field in re.findall(r"(?<![.\w])matrix\.(\w+)", e)}
     assert used <= fields and {"keys", "profile", "job"} <= used
     train = script(jobs["train"])
     assert 'dlcv train --key "$key" --profile "$PROFILE"' in train

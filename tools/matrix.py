@@ -6,7 +6,7 @@ the matrix of the training job here: one job per run, or a small group of short 
 estimated seconds within ``--job-seconds`` (a run longer than that gets a job of its own)::
 
     python -m tools.matrix plan-full.json plan-quick.json --cache ~/.cache/dlcv/runs
-    python -m tools.matrix --release plan-full.json     # runs-full-<digest> dlcv-runs-full.tar.gz
+    python -m tools.matrix --release plan-full.json     # runs-full-<digest> dlcv-runs-full.tar
 
 The matrix is JSON for ``strategy.matrix`` (``fromJSON``): ``{"include": [{"job": "full-1",
 "profile": "full", "keys": "KEY KEY", "runs": 2, "estimated_seconds": 5400.0}, ...]}``.

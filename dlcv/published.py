@@ -120,12 +120,33 @@ def import_runs(profile: str | None = None, *, releases_url: str | None = None) 
     missing = set(keys) - cached_keys()
     if missing:
         return _say(f"the bundle at {url} lacks {len(missing)} of the edition's runs")
+    _remember_import(keys, release_tag(profile, keys), url)
     print(
         f"The book's {len(keys)} runs of the {profile} edition are in the run cache "
         f"({release_tag(profile, keys)}): the pages load them instead of training.",
         flush=True,
     )
     return True
+
+
+def _remember_import(keys: list[str], tag: str, url: str) -> None:
+    """Notes in the run cache which release the runs came from, for the pages' provenance note
+    (:func:`dlcv.data.provenance.runs_sentence`)."""
+    from dlcv.data.provenance import IMPORTS_FILE
+
+    path = settings.cache_dir() / IMPORTS_FILE
+    try:
+        imports = json.loads(path.read_text())
+    except (OSError, ValueError):
+        imports = {}
+    imports = imports if isinstance(imports, dict) else {}
+    imports.update({key: {"release": tag, "url": url} for key in keys})
+    partial = path.with_name(f".{path.name}-{os.getpid()}")
+    try:
+        partial.write_text(json.dumps(imports, indent=1))
+        os.replace(partial, path)
+    except OSError:
+        partial.unlink(missing_ok=True)  # the note then only lacks the release
 
 
 def _say(why: str) -> bool:

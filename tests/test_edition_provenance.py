@@ -52,7 +52,7 @@ def test_the_note_says_where_imported_runs_came_from(tmp_path):
         {"k1": {"release": "runs-quick-0123456789abcdef"},
          "k2": {"release": "runs-quick-0123456789abcdef"}}))
     text = provenance_note(DRAWN_INFO, runs=runs).data
-    assert "Data and runs of this page" in text
+    assert text.startswith(":::{admonition} Data used on this page\n:class: important")
     assert ("This page's 2 runs were trained on `x86_64, 4 CPUs`, 2026-12-01 to 2026-12-02, in "
             "350 s of training in all; they were imported from the published bundle "
             "`runs-quick-0123456789abcdef`.") in text

@@ -62,8 +62,7 @@ def provenance_note(info: dict, runs: Sequence[Any] = ()) -> Markdown:
     if runs:
         lines.append(runs_sentence(runs))
     body = "\n\n".join(lines)
-    title = "Data and runs of this page" if runs else "Data used on this page"
-    return Markdown(f":::{{admonition}} {title}\n:class: {kind}\n\n{body}\n:::\n")
+    return Markdown(f":::{{admonition}} Data used on this page\n:class: {kind}\n\n{body}\n:::\n")
 
 
 IMPORTS_FILE = "published.json"
@@ -95,10 +94,9 @@ def runs_sentence(runs: Sequence[Any]) -> str:
         where = f"on this machine (`{_this_machine()}`)"
     else:
         where = "on a machine the records do not name"
-    text = (
-        f"This page's {count} {'were' if len(runs) != 1 else 'was'} trained {where}, {when}, in {seconds:,.0f} s of training "
-        f"in all"
-    )
+    verb = "was" if len(runs) == 1 else "were"
+    text = f"This page's {count} {verb} trained {where}, {when}, in {seconds:,.0f} s of training"
+    text += " in all"
     if trained_here and trained_here < len(runs):
         text += f" ({trained_here} of them as this page ran)"
     releases = sorted({r["release"] for r in records if r.get("release")})

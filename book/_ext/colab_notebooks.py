@@ -52,7 +52,7 @@ if importlib.util.find_spec("tensorflow") is None:
 %env DLCV_CLAIMS=note
 import dlcv.published
 
-dlcv.published.import_runs()
+published_runs = dlcv.published.import_runs()  # False: the page trains its runs
 """
 
 RUNNING_NOTE = """\

@@ -81,7 +81,7 @@ def planned_keys(profile: str) -> list[str]:
         subprocess.CalledProcessError, subprocess.TimeoutExpired, ValueError: if the plan cannot
             be made or read.
     """
-    output = _dlcv("runs", "plan", "--profile", profile, "--json", timeout=600)
+    output = _dlcv("--profile", profile, "runs", "plan", "--json", timeout=600)
     return [entry["key"] for entry in json.loads(output)["runs"]]
 
 

@@ -36,7 +36,7 @@ class FakeDlcv:
 
     def __call__(self, *args, timeout):
         self.calls.append(args)
-        if args[:2] == ("runs", "plan"):
+        if args[2:4] == ("runs", "plan"):
             profile = args[args.index("--profile") + 1]
             return json.dumps({"profile": profile, "runs": [{"key": k} for k in KEYS]})
         if self.fail:
@@ -56,7 +56,7 @@ def test_the_bundle_url_is_derived_from_the_edition_and_its_run_keys(tmp_path, m
     assert published.import_runs("quick") is True
     (plan, imported) = fake.calls
     digest = published.runs_digest(KEYS)
-    assert plan == ("runs", "plan", "--profile", "quick", "--json")
+    assert plan == ("--profile", "quick", "runs", "plan", "--json")
     assert imported == (
         "runs", "import", f"http://127.0.0.1:1/releases/runs-quick-{digest}/dlcv-runs-quick.tar"
     )
@@ -68,8 +68,7 @@ def test_nothing_is_fetched_when_the_edition_is_already_cached(tmp_path, monkeyp
     assert published.import_runs("quick")
     capsys.readouterr()
     assert published.import_runs("quick")
-    assert [call[:2] for call in fake.calls] == [("runs", "plan"), ("runs", "import"),
-                                                 ("runs", "plan")]
+    assert ["plan" in call for call in fake.calls] == [True, False, True]  # plan, import, plan
     assert capsys.readouterr().out == ""
 
 
@@ -110,7 +109,7 @@ def served_quick_bundle(tmp_path_factory):
     env = {**os.environ, "DLCV_CACHE_DIR": str(_shared_run_cache()), "DLCV_PROFILE": "quick"}
     env["DLCV_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
     plan = json.loads(subprocess.run(
-        [sys.executable, "-m", "dlcv", "runs", "plan", "--profile", "quick", "--json"],
+        [sys.executable, "-m", "dlcv", "--profile", "quick", "runs", "plan", "--json"],
         capture_output=True, text=True, check=True, env=env, timeout=600,
     ).stdout)
     keys = [run["key"] for run in plan["runs"]]
@@ -119,7 +118,7 @@ def served_quick_bundle(tmp_path_factory):
     bundle = releases / published.release_tag("quick", keys) / published.bundle_name("quick")
     bundle.parent.mkdir()
     subprocess.run(  # reads the shared cache, writes only the bundle
-        [sys.executable, "-m", "dlcv", "runs", "export", str(bundle), "--profile", "quick"],
+        [sys.executable, "-m", "dlcv", "--profile", "quick", "runs", "export", str(bundle)],
         check=True, env=env, timeout=600,
     )
     with serve(releases) as url:

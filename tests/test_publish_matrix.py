@@ -90,7 +90,7 @@ def test_a_file_that_is_not_a_plan_is_refused(tmp_path, capsys):
 def test_the_matrix_of_the_real_quick_plan_names_each_key_once(tmp_path):
     """Against ``python -m dlcv runs plan`` itself (the structure engineer's command)."""
     plan_json = subprocess.run(
-        [sys.executable, "-m", "dlcv", "runs", "plan", "--profile", "quick", "--json"],
+        [sys.executable, "-m", "dlcv", "--profile", "quick", "runs", "plan", "--json"],
         capture_output=True, text=True, check=True, cwd=REPOSITORY, timeout=600,
     ).stdout
     plan = json.loads(plan_json)

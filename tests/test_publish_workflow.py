@@ -35,12 +35,12 @@ def test_each_training_job_trains_the_keys_its_matrix_entry_names(jobs):
     used = {field for e in expressions for field in re.findall(r"(?<![.\w])matrix\.(\w+)", e)}
     assert used <= fields and {"keys", "profile", "job"} <= used
     train = script(jobs["train"])
-    assert 'dlcv train --key "$key" --profile "$PROFILE"' in train
+    assert 'dlcv --profile "$PROFILE" train --key "$key"' in train
 
 
 def test_the_site_is_built_from_the_bundles_alone_with_training_forbidden(jobs):
     gather = script(jobs["gather"])
-    assert "dlcv runs export" in gather and "dlcv runs import" in gather
+    assert "runs export" in gather and "dlcv runs import" in gather
     assert "python -m tools.book --from-cache" in gather
     build = next(s for s in jobs["gather"]["steps"] if "--from-cache" in s.get("run", ""))
     assert build["env"]["DLCV_CACHE_DIR"] == "${{ runner.temp }}/bundled"  # the imported runs

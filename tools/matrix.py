@@ -1,7 +1,7 @@
 """The publish workflow's training matrix: the planned runs missing from the run cache, in jobs.
 
 The plan job of ``.github/workflows/publish.yml`` writes each edition's plan
-(``python -m dlcv runs plan --profile NAME --json``), restores the run cache, and turns them into
+(``python -m dlcv --profile NAME runs plan --json``), restores the run cache, and turns them into
 the matrix of the training job here: one job per run, or a small group of short runs, each job's
 estimated seconds within ``--job-seconds`` (a run longer than that gets a job of its own)::
 

@@ -136,3 +136,29 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# --- the plan's cost, from the measured epochs ----------------------------------------------
+
+FULL_PLAN_CATS_VS_DOGS = {
+    # variant: (runs, epochs each, the measured model whose epoch it costs)
+    "baseline (seeds 1-3)": (3, 30, "baseline"),
+    "+both (seeds 1-3)": (3, 100, "+both"),
+    "+dropout": (1, 100, "+dropout"),
+    "+augmentation": (1, 100, "+augmentation"),
+    "baseline, 20 epochs": (1, 20, "baseline"),
+    "flip, rotation, zoom": (3, 20, "+augmentation"),
+    "dropout flatten, between, spatial": (3, 20, "+dropout"),
+}
+"""The cats-vs-dogs runs of the full plan (``dlcv.experiments.book_calls``, deduplicated by key:
+the cats-vs-dogs page's baseline, the ablation's baseline and +both and visualizing's model are
+runs of the seed-1 lessons)."""
+
+
+def estimate(per_epoch: dict[str, float], speedup: float) -> list[tuple[str, int, float]]:
+    """Seconds of each group of runs on the target runner: measured seconds per epoch on this
+    machine's 2 cores, over ``speedup`` (the target's speed relative to them)."""
+    rows = []
+    for label, (runs, epochs, model) in FULL_PLAN_CATS_VS_DOGS.items():
+        rows.append((label, runs, runs * epochs * per_epoch[model] / speedup))
+    return rows

@@ -162,26 +162,31 @@ measured rate (``images_per_second`` of the plan: 21,600 digits in 7 s on 2 core
 and GAP models are cheaper, so this is an upper bound."""
 
 
-def runner_seconds(cpu_seconds_per_epoch: float, cores: int = 4, efficiency: float = 0.9,
+def runner_seconds(two_core_seconds: float, cores: int = 4, efficiency: float = 0.9,
                    avx512_factor: float = 36.5 / 28.6) -> float:
-    """An epoch's wall seconds on a quiet ``cores``-core runner without AVX-512, from the CPU
-    seconds it took here: CPU seconds over the cores (this machine's 2, busy), over the
-    parallel ``efficiency`` beyond 2 cores, times the float32 slowdown of a CPU without AVX-512
-    (issue 24: 36.5 against 28.6 images/s on 2 cores)."""
-    two_cores = cpu_seconds_per_epoch / 2
-    return two_cores / (cores / 2 * efficiency) * avx512_factor
+    """An epoch's wall seconds on a quiet ``cores``-core runner without AVX-512, from its wall
+    seconds on 2 quiet cores of this machine: over the parallel ``efficiency`` beyond 2 cores
+    (assumed, not measured), times the float32 slowdown of a CPU without AVX-512 (issue 24:
+    36.5 against 28.6 images/s on 2 cores)."""
+    return two_core_seconds / (cores / 2 * efficiency) * avx512_factor
 
 
-def plan_table(cpu_per_epoch: dict[str, float], job_seconds: float = 5400.0) -> str:
+def plan_table(two_core_per_epoch: dict[str, float], job_seconds: float = 5400.0) -> str:
     """The full plan's cost on a 4-core runner, by group of runs and by training job (the jobs
-    ``tools.matrix`` packs from the plan's own estimates), as Markdown."""
+    ``tools.matrix`` packs from the plan's own estimates), as Markdown.
+
+    Args:
+        two_core_per_epoch: wall seconds of an epoch (training and validation) on 2 quiet cores
+            of this machine, by measured model (``"baseline"``, ``"+both"``).
+        job_seconds: the budget of a training job in the plan's estimated seconds.
+    """
     from tools.matrix import group_runs
 
-    per_epoch = {name: runner_seconds(cpu) for name, cpu in cpu_per_epoch.items()}
+    per_epoch = {name: runner_seconds(s) for name, s in two_core_per_epoch.items()}
     rows, runs = [], []
     for label, count, epochs, model in FULL_PLAN:
         if model == "mnist":
-            seconds = MNIST_SECONDS_2_CORES / (2 * 0.9) * (36.5 / 28.6)
+            seconds = runner_seconds(MNIST_SECONDS_2_CORES)
             each = [seconds / count] * count
             plan_each = [MNIST_SECONDS_2_CORES / count] * count
         else:

@@ -24,7 +24,9 @@ def script(job) -> str:
 
 
 def test_the_training_matrix_is_the_plan_jobs_output_of_tools_matrix(jobs):
-    assert "python -m tools.matrix plans/full.json plans/quick.json --cache" in script(jobs["plan"])
+    plan = script(jobs["plan"])
+    assert "python -m tools.matrix plans/full.json plans/quick.json --cache" in plan
+    assert "DLCV_DATA_DIR=\"$RUNNER_TEMP/no-photos\"" in plan  # quick: keyed on the drawn sample
     assert jobs["train"]["strategy"]["matrix"] == "${{ fromJSON(needs.plan.outputs.matrix) }}"
     assert jobs["train"]["strategy"]["fail-fast"] is False
 

@@ -25,15 +25,37 @@ from sphinx.application import Sphinx
 PROFILES_PAGE = "book/intro"
 PROFILES_ANCHOR = "profiles-quick-and-full"
 
-BANNERS = {
-    "quick": (
-        "<strong>Quick edition:</strong> built with small data samples and few epochs, so its "
-        "numbers and figures differ from the full runs."
-    ),
-    "full": (
-        "<strong>Full edition:</strong> built with the real data sets and the book's epochs."
-    ),
-}
+def quick_banner() -> str:
+    """What the quick edition is, from its profile: drawn cartoons, not photos."""
+    from dlcv.profiles import QUICK
+
+    per_class = QUICK.sample_counts
+    splits = "/".join(f"{2 * n:,}" for n in per_class)
+    height, width = QUICK.cats_vs_dogs_image_size
+    epochs = {QUICK.baseline_epochs, QUICK.regularized_epochs}
+    budget = (
+        f"{QUICK.baseline_epochs} epochs for every variant" if len(epochs) == 1
+        else f"{QUICK.baseline_epochs} or {QUICK.regularized_epochs} epochs"
+    )
+    return (
+        "<strong>Quick edition:</strong> unless the real photos are on disk, its cats and dogs "
+        "are synthetic cartoons drawn by code, not photos "
+        f"({splits} training, validation and test images at {height}x{width}, {budget}), so "
+        "its numbers and figures are not the book's results on real photos."
+    )
+
+
+def full_banner() -> str:
+    from dlcv.profiles import FULL
+
+    height, width = FULL.cats_vs_dogs_image_size
+    return (
+        "<strong>Full edition:</strong> built with the real data sets (the cats-vs-dogs "
+        f"photos at {height}x{width}) and the book's epochs."
+    )
+
+
+BANNERS = {"quick": quick_banner(), "full": full_banner()}
 
 TEXT_LICENCE = "https://creativecommons.org/licenses/by/4.0/"
 REPOSITORY_FILE = "https://github.com/dlcv-book/dlcv/blob/main/"

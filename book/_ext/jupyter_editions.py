@@ -37,12 +37,22 @@ from sphinx.application import Sphinx
 
 # IPython runs a line magic inside a block, so the install happens only where it is needed.
 INSTALL_CELL = """\
-# Installs dlcv, the book's package, where it is missing (Colab, a fresh Jupyter): Keras,
-# TensorFlow and matplotlib come with it, and nothing of the book's build.
-try:
-    import dlcv
-except ModuleNotFoundError:
-    %pip install --quiet "dlcv @ git+{repository_url}@{branch}"
+# Installs dlcv, the book's package, where it is missing (Colab, a fresh Jupyter), at the commit
+# this page was built from, and TensorFlow where the platform has none; Keras and matplotlib
+# come with dlcv, and nothing of the book's build.
+import importlib.util
+
+if importlib.util.find_spec("dlcv") is None:
+    %pip install --quiet "dlcv @ git+{repository_url}@{commit}"
+if importlib.util.find_spec("tensorflow") is None:
+    %pip install --quiet "tensorflow=={tensorflow_version}"
+# The runs the book was built from, fetched once into the run cache, so that the page loads them
+# instead of training (where it cannot, it says so and trains). A sentence of the page that does
+# not hold for a run trained here then shows a note instead of stopping the notebook.
+%env DLCV_CLAIMS=note
+import dlcv.published
+
+published_runs = dlcv.published.import_runs()  # False: the page trains its runs
 """
 
 RUNNING_NOTE = """\
@@ -186,7 +196,8 @@ def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.Notebo
         profile=profile(),
     )
     install = INSTALL_CELL.format(
-        repository_url=_repository(app), branch=_theme_option(app, "repository_branch") or "main"
+        repository_url=_repository(app), commit=pinned_ref(app),
+        tensorflow_version=_pinned_version(app, "tensorflow"),
     ).rstrip("\n")
     first_code = next(
         (i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"),
@@ -203,20 +214,40 @@ def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.Notebo
 def binder_environment(app: Sphinx) -> dict[str, str]:
     """The files of ``binder/`` on the notebooks branch: the book's environment, dlcv from git."""
     root = Path(app.srcdir)
-    branch = _theme_option(app, "repository_branch") or "main"
     requirements = [
         line
         for line in (root / "requirements.txt").read_text().splitlines()
         if line.strip() != "-e ."
     ]
-    requirements += ["", f"dlcv @ git+{_repository(app)}@{branch}"]
+    requirements += ["", f"dlcv @ git+{_repository(app)}@{pinned_ref(app)}"]
     return {
         "requirements.txt": "\n".join(requirements) + "\n",
         "runtime.txt": (root / "runtime.txt").read_text(),
-        "postBuild": "#!/usr/bin/env bash\nset -euo pipefail\n"
-        "# The offline cats-vs-dogs sample, drawn into the image rather than in a reader's page.\n"
-        "python -m dlcv data prepare cats-vs-dogs --source sample\n",
+        # The repository's own: the sample drawn, claims as notes, the published runs imported.
+        "postBuild": (root / "postBuild").read_text(),
     }
+
+
+def pinned_ref(app: Sphinx) -> str:
+    """The commit the book is being built from (what the notebooks install), or, outside a git
+    checkout, the configured branch."""
+    import subprocess
+
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=app.srcdir, capture_output=True, text=True,
+            check=True, timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return sha or _theme_option(app, "repository_branch") or "main"
+
+
+def _pinned_version(app: Sphinx, package: str) -> str:
+    """The version requirements.txt pins for ``package`` (its Linux CPU wheel counts too)."""
+    text = (Path(app.srcdir) / "requirements.txt").read_text()
+    match = re.search(rf"^{package}(?:-cpu)?==([\w.]+)", text, re.M)
+    return match[1] if match else ""
 
 
 def write_notebooks(app: Sphinx, exception: Exception | None) -> None:

@@ -1,8 +1,15 @@
-"""The provenance note each training page shows: which data it used, and why."""
+"""The provenance note each training page shows: which data it used, and why; and, for a page
+that trains, where its runs came from (machine, date, seconds, the published bundle)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime
+import json
+import os
+import platform
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -14,11 +21,13 @@ _SOURCE_TEXT = {
 _DATA_SET_TITLE = {"mnist": "MNIST", "cats_vs_dogs": "cats versus dogs"}
 
 
-def provenance_note(info: dict) -> Markdown:
+def provenance_note(info: dict, runs: Sequence[Any] = ()) -> Markdown:
     """A MyST admonition saying which data a page used, for display in a page or notebook.
 
     Args:
         info: the ``info`` of a loaded data set.
+        runs: the page's runs (:class:`dlcv.training.Run`), if it trains: the note then also
+            says where they came from (:func:`runs_sentence`).
 
     Returns:
         An ``IPython.display.Markdown`` object: an admonition titled "Data used on this page",
@@ -38,15 +47,104 @@ def provenance_note(info: dict) -> Markdown:
     ]
     if info.get("reason"):
         lines.append(f"Why: {info['reason']}.")
+    if source == "sample" and info["name"] == "cats_vs_dogs":
+        lines.append(
+            "These are not photos, nor a sample of the photos: they are cartoon cats and dogs "
+            "drawn by code, so the figures and numbers on this page show what the models do "
+            "on those drawings, not what the book's photos give."
+        )
     if source == "sample":
         lines.append(
-            "The figures and numbers on this page come from that sample, so they can differ "
-            "from what the full data set gives. Run as a notebook with the environment "
-            "variable `DLCV_PROFILE=full` set, the page uses the full data (downloaded when "
-            "missing) and the book's epochs; a GPU is recommended."
+            "Run as a notebook with the environment variable `DLCV_PROFILE=full` set, the page "
+            "uses the full data (downloaded when missing) and the book's epochs; a GPU is "
+            "recommended."
         )
+    if runs:
+        lines.append(runs_sentence(runs))
     body = "\n\n".join(lines)
     return Markdown(f":::{{admonition}} Data used on this page\n:class: {kind}\n\n{body}\n:::\n")
+
+
+IMPORTS_FILE = "published.json"
+"""In the run cache: the runs :mod:`dlcv.published` imported, by key, with their release."""
+
+
+def runs_sentence(runs: Sequence[Any]) -> str:
+    """Where a page's runs came from, from their records in the run cache: the machines they
+    were trained on, the dates, the seconds of training, and the published bundle (release)
+    they were imported from, if any.
+
+    Args:
+        runs: objects with ``path`` (the run's folder), ``seconds`` and ``from_cache``, such as
+            :class:`dlcv.training.Run`.
+
+    Returns:
+        One or two sentences of Markdown.
+    """
+    records = [_record(run) for run in runs]
+    seconds = sum(float(getattr(run, "seconds", 0.0) or 0.0) for run in runs)
+    trained_here = sum(1 for run in runs if not getattr(run, "from_cache", True))
+    machines = sorted({r["machine"] for r in records if r.get("machine")})
+    dates = sorted({_date(r["created"]) for r in records if _is_number(r.get("created"))})
+    count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+    when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}" if dates else "-"
+    if machines:
+        where = "on " + "; ".join(f"`{m}`" for m in machines)
+    elif trained_here == len(runs):
+        where = f"on this machine (`{_this_machine()}`)"
+    else:
+        where = "on a machine the records do not name"
+    verb = "was" if len(runs) == 1 else "were"
+    text = f"This page's {count} {verb} trained {where}, {when}, in {seconds:,.0f} s of training"
+    text += " in all"
+    if trained_here and trained_here < len(runs):
+        text += f" ({trained_here} of them as this page ran)"
+    releases = sorted({r["release"] for r in records if r.get("release")})
+    if releases:
+        text += (
+            "; they were imported from the published bundle "
+            + ", ".join(f"`{release}`" for release in releases)
+        )
+    return text + "."
+
+
+def _record(run: Any) -> dict:
+    path = Path(getattr(run, "path", ""))
+    try:
+        record = json.loads((path / "run.json").read_text())
+    except (OSError, ValueError):
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    machine = record.get("machine")
+    if isinstance(machine, dict):  # the form of a bundle's manifest
+        machine = ", ".join(str(v) for v in machine.values())
+    key = path.name.rpartition("-")[2]
+    imported = _imports(path.parent).get(key, {})
+    return {
+        "created": record.get("created"),
+        "machine": machine if isinstance(machine, str) else None,
+        "release": imported.get("release") if isinstance(imported, dict) else None,
+    }
+
+
+def _imports(cache: Path) -> dict:
+    try:
+        imports = json.loads((cache / IMPORTS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return imports if isinstance(imports, dict) else {}
+
+
+def _this_machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs"
+
+
+def _date(created: float) -> str:
+    return datetime.datetime.fromtimestamp(created, tz=datetime.UTC).date().isoformat()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 1e11
 
 
 def _count(n) -> str:

@@ -1,0 +1,84 @@
+"""Honest provenance: the data note says what the quick edition's images are, and a training
+page's note says where its runs came from (machine, date, seconds, the published bundle)."""
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlcv import published
+from dlcv.data.provenance import IMPORTS_FILE, provenance_note, runs_sentence
+
+DRAWN_INFO = {
+    "name": "cats_vs_dogs", "source": "sample",
+    "counts": {"train": 200, "validation": 200, "test": 400},
+    "origin": "drawn by dlcv.data.drawn (version 3, seed 1337, 100x100 pixels)",
+    "license": "CC0",
+}
+
+
+@dataclass
+class FakeRun:
+    path: Path
+    seconds: float
+    from_cache: bool = True
+
+
+def cached_run(cache: Path, key: str, seconds: float, created: float, machine=None) -> FakeRun:
+    entry = cache / f"cats_vs_dogs-{key}"
+    entry.mkdir(parents=True)
+    record = {"seconds": seconds, "created": created}
+    if machine is not None:
+        record["machine"] = machine
+    (entry / "run.json").write_text(json.dumps(record))
+    return FakeRun(entry, seconds)
+
+
+DAY = datetime.datetime(2026, 12, 1, 12, tzinfo=datetime.UTC).timestamp()
+
+
+def test_the_drawn_sample_is_called_what_it_is():
+    text = provenance_note(DRAWN_INFO).data
+    assert "cartoon cats and dogs drawn by code" in text
+    assert "not photos, nor a sample of the photos" in text
+    assert "Data used on this page" in text
+
+
+def test_the_note_says_where_imported_runs_came_from(tmp_path):
+    cache = tmp_path / "runs"
+    runs = [cached_run(cache, "k1", 100.0, DAY, "x86_64, 4 CPUs"),
+            cached_run(cache, "k2", 250.4, DAY + 86400, "x86_64, 4 CPUs")]
+    (cache / IMPORTS_FILE).write_text(json.dumps(
+        {"k1": {"release": "runs-quick-0123456789abcdef"},
+         "k2": {"release": "runs-quick-0123456789abcdef"}}))
+    text = provenance_note(DRAWN_INFO, runs=runs).data
+    assert text.startswith(":::{admonition} Data used on this page\n:class: important")
+    assert ("This page's 2 runs were trained on `x86_64, 4 CPUs`, 2026-12-01 to 2026-12-02, in "
+            "350 s of training in all; they were imported from the published bundle "
+            "`runs-quick-0123456789abcdef`.") in text
+
+
+def test_runs_trained_as_the_page_ran_are_said_to_be_this_machines(tmp_path):
+    run = cached_run(tmp_path / "runs", "k1", 42.0, DAY)
+    run.from_cache = False
+    sentence = runs_sentence([run])
+    assert sentence.startswith("This page's 1 run was trained on this machine (`")
+    assert "42 s of training" in sentence and "imported" not in sentence
+
+
+def test_cached_runs_without_a_machine_do_not_invent_one(tmp_path):
+    sentence = runs_sentence([cached_run(tmp_path / "runs", "k1", 5.0, DAY)])
+    assert "on a machine the records do not name" in sentence
+
+
+def test_a_successful_import_records_the_release_of_each_run(tmp_path, monkeypatch):
+    from tests.test_edition_published import KEYS, FakeDlcv
+
+    cache = tmp_path / "runs"
+    monkeypatch.setattr(published, "_dlcv", FakeDlcv(cache))
+    assert published.import_runs("quick")
+    imports = json.loads((cache / IMPORTS_FILE).read_text())
+    tag = published.release_tag("quick", KEYS)
+    assert {key: imports[key]["release"] for key in KEYS} == dict.fromkeys(KEYS, tag)
+    run = FakeRun(cache / f"cats_vs_dogs-{KEYS[0]}", 1.0)
+    assert f"`{tag}`" in runs_sentence([run])

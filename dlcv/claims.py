@@ -90,7 +90,7 @@ def claim_note(sentence: str, observed: Any = None):
 
     Returns:
         An ``IPython.display.Markdown`` admonition (rendered as a quote outside the book, see
-        :mod:`dlcv.notebook`).
+        :mod:`dlcv.glue`).
     """
     from IPython.display import Markdown
 

@@ -5,7 +5,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from dlcv.claims import ClaimError, claim, claim_note, mode
 from dlcv.errors import ConfigError
-from dlcv.notebook import plain_markdown
+from dlcv.glue import plain_markdown
 
 
 def test_claims_are_strict_unless_the_environment_asks_for_notes(monkeypatch):

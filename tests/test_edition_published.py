@@ -147,7 +147,7 @@ def test_postbuild_imports_the_served_bundle_and_sets_claims_to_notes(
 
 def _install_cell() -> str:
     spec = importlib.util.spec_from_file_location(
-        "colab_notebooks", REPOSITORY / "book" / "_ext" / "colab_notebooks.py"
+        "jupyter_editions", REPOSITORY / "book" / "_ext" / "jupyter_editions.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

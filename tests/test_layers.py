@@ -12,7 +12,7 @@ PACKAGE = REPOSITORY / "dlcv"
 
 LAYERS = [  # top first, as in DESIGN.md; each row: dlcv's modules or packages in it
     ("__main__", "cli"),
-    ("experiments", "edition"),
+    ("experiments", "edition", "published"),
     ("lessons", "viz", "interpret", "widgets", "glue"),
     ("runs",),
     ("training",),

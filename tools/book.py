@@ -64,10 +64,11 @@ def build_command(path_output: Path | None = None) -> list[str]:
 
 
 def build_environment(from_cache: bool = False) -> dict[str, str]:
-    """The environment of the build (its kernels inherit it): with ``from_cache``,
+    """The environment of the build (its kernels inherit it): claims strict (a false sentence
+    fails its page, whatever a reader's startup files say) and, with ``from_cache``,
     ``DLCV_TRAINING=forbid``, so that a run missing from the run cache fails its page with
     :class:`dlcv.errors.MissingRunError` (naming its key) instead of being trained."""
-    environment = dict(os.environ)
+    environment = dict(os.environ, DLCV_CLAIMS="strict")
     if from_cache:
         environment["DLCV_TRAINING"] = "forbid"
     return environment

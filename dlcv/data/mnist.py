@@ -144,7 +144,8 @@ def _load(source: str) -> MnistData:
         try:
             return _load_full(reason="the full data set is in the Keras cache")
         except DataUnavailableError as error:
-            reason = f"the Keras cache's copy cannot be read ({error.__cause__ or error})"
+            cause = _cache_problem(cached) or error.__cause__ or error
+            reason = f"the Keras cache's {cached} cannot be read ({cause})"
             log.warning("MNIST: using the 5,000-digit sample because %s; %s", reason, _FIX)
             return _load_sample(reason=f"{reason}; {_FIX}")
     if _reachable(FULL_ORIGIN):
@@ -156,6 +157,19 @@ def _load(source: str) -> MnistData:
         reason = "the full data set is not cached and its server cannot be reached"
     log.info("MNIST: using the 5,000-digit sample because %s.", reason)
     return _load_sample(reason=reason)
+
+
+def _cache_problem(path: Path) -> str | None:
+    """What is wrong with the Keras cache's ``mnist.npz`` (read without the network), if
+    anything: Keras would otherwise try to download a damaged copy again."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            shapes = {key: arrays[key].shape for key in ("x_train", "y_train", "x_test", "y_test")}
+    except Exception as error:  # numpy raises what zipfile, pickle and its own checks raise
+        return f"{type(error).__name__}: {error}"
+    if shapes["x_train"][1:] != (28, 28) or shapes["x_train"][0] != shapes["y_train"][0]:
+        return f"its arrays have the shapes {shapes}, not MNIST's"
+    return None
 
 
 def _full_cache_path() -> Path:
@@ -176,6 +190,12 @@ def _load_full(reason: str | None = None) -> MnistData:
     import keras
 
     cached = _full_cache_path()
+    problem = _cache_problem(cached) if cached.is_file() else None
+    if problem:
+        raise DataUnavailableError(
+            f"The Keras cache's MNIST file {cached} cannot be read ({problem}); {_FIX}, or use "
+            "load_mnist(source='sample')."
+        )
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # Keras raises bare Exception subclasses for network failures

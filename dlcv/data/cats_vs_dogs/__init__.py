@@ -277,6 +277,8 @@ def _prepare(
         counts = sample_counts or counts or BOOK_COUNTS
         return prepared.prepare_sample(home, counts, image_size, _LICENSE["sample"]), reason
     counts = counts or BOOK_COUNTS
+    if archive is not None:
+        sources.given_location(archive)  # a missing path, a loop of links or a FIFO: said now
     root = home / prepared.subset_name(source, counts, archive)
     expected = _expected_sha256(archive, sha256) if source == "microsoft" else None
     info = prepared.verified(root, counts)
@@ -290,13 +292,6 @@ def _prepare(
             return root, reason
     prepared.writable(home)
     location = sources.locate(source, home, archive, url, sha256)
-    made_from = sources.made_from(location)
-    if expected and made_from["sha256"] != expected:
-        raise ArchiveError(
-            f"{location} has SHA-256 {made_from['sha256']}, not the expected {expected}: it is "
-            "not the archive named, and was not used (nor changed). Pass the right archive or "
-            "its sha256, or move that file away so that dlcv downloads its own copy."
-        )
 
     def make(staging: Path) -> dict:
         dropped = subset.make_subset(staging, source, photos, counts)
@@ -306,7 +301,15 @@ def _prepare(
         return info
 
     with contextlib.ExitStack() as open_archives:
-        photos = sources.find_photos(location, home, open_archives)
+        photos = sources.find_photos(location, home, open_archives)  # refuses a non-archive fast
+        made_from = sources.made_from(location)
+        if expected and made_from["sha256"] != expected:
+            raise ArchiveError(
+                f"{location} has SHA-256 {made_from['sha256']}, not the expected {expected}: it "
+                "is not the archive named, and was not used (nor changed). Pass the right "
+                "archive or its sha256, or move that file away so that dlcv downloads its own "
+                "copy."
+            )
         prepared.build(root, make, counts)
     return root, reason
 

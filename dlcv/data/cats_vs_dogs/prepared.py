@@ -203,7 +203,10 @@ def _write_failure(root: Path, error: OSError) -> str:
         advice = "Point DLCV_DATA_DIR at a folder with a shorter path."
     else:
         advice = "Check the data folder (DLCV_DATA_DIR) and retry."
-    return f"Could not write the prepared folder {root} ({cause}); the photos themselves are fine. {advice}"
+    return (
+        f"Could not write the prepared folder {root} ({cause}); the photos themselves are "
+        f"fine. {advice}"
+    )
 
 
 def writable(home: Path) -> None:

@@ -97,8 +97,8 @@ def given_location(archive) -> Path:
     kind = kind_of(location)
     if kind == "missing":
         raise DataUnavailableError(
-            f"{location} does not exist (or is a dangling link); pass the path of the archive "
-            "or folder of photos."
+            f"{location} does not exist (or is a dangling link, or a loop of links); pass the "
+            "path of the archive or folder of photos."
         )
     if kind not in ("file", "folder"):
         raise ConfigError(

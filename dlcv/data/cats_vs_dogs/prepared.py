@@ -31,6 +31,16 @@ INFO = "info.json"
 MADE_FROM = ".made_from.json"
 """In a prepared real-photo folder: the path, stamp and SHA-256 of what it was made from."""
 _RECORDS = {INFO, MADE_FROM, folders.MARKER}
+_RECORD_KEYS = {
+    "name": str,
+    "source": str,
+    "counts": dict,
+    "dropped": dict,
+    "origin": str,
+    "license": str,
+    "fingerprint": str,
+}
+"""The keys ``info.json`` must hold, and their types."""
 
 
 def subset_name(source: str, counts: tuple[int, int, int], archive) -> str:
@@ -102,8 +112,10 @@ def check(root: Path, counts: tuple[int, int, int]) -> tuple[dict | None, str]:
     ``(None, what is wrong)``."""
     try:
         info = json.loads((root / INFO).read_text())
-        if not isinstance(info, dict):
-            return None, f"{INFO} is not a record"
+        if not isinstance(info, dict) or not all(
+            isinstance(info.get(key), kind) for key, kind in _RECORD_KEYS.items()
+        ):
+            return None, f"{INFO} is not a whole record"
         want = {s: dict.fromkeys(CLASS_NAMES, n) for s, n in zip(SPLITS, counts, strict=True)}
         if info.get("counts") != want:
             return None, f"{INFO} records other counts"

@@ -25,6 +25,13 @@ source          where the images come from
 ``auto``        a real source already on disk; else, with ``download=True``, a download;
                 else the sample
 ==============  ===========================================================================
+
+The package: :mod:`~dlcv.data.cats_vs_dogs.sources` finds the real photos (the four sources),
+:mod:`~dlcv.data.cats_vs_dogs.subset` makes the book's subset of them,
+:mod:`~dlcv.data.cats_vs_dogs.prepared` keeps the prepared folder's life cycle (on
+:mod:`dlcv.folders`: staged, published whole, verified before reuse, removed only when dlcv made
+it) and :mod:`~dlcv.data.cats_vs_dogs.pipeline` reads a split for ``fit``. This module holds the
+public API.
 """
 
 from __future__ import annotations

@@ -133,8 +133,9 @@ def test_a_200_gb_sparse_file_beside_the_photos_is_never_read(tmp_path):
     with open(folder / "cat" / "huge.jpg", "wb") as stream:  # a candidate, but too large
         stream.truncate(200 * 1024**3)
     with deadline(60):
-        root = prepare_cats_vs_dogs("directory", data_dir=tmp_path / "data", archive=folder,
-                                    counts=COUNTS)
+        root = prepare_cats_vs_dogs(
+            "directory", data_dir=tmp_path / "data", archive=folder, counts=COUNTS
+        )
     assert _used(root) == contents["cat"][:1]
 
 
@@ -145,8 +146,9 @@ def test_a_200_gb_sparse_file_beside_the_photos_is_never_read(tmp_path):
 def test_any_file_name_sorts(tmp_path, name):
     folder = tmp_path / "photos"
     contents = _photos(folder, names=("0.jpg", name, "5.jpg"))
-    root = prepare_cats_vs_dogs("directory", data_dir=tmp_path / "data", archive=folder,
-                                counts=COUNTS)
+    root = prepare_cats_vs_dogs(
+        "directory", data_dir=tmp_path / "data", archive=folder, counts=COUNTS
+    )
     assert _used(root) == contents["cat"][:1]
 
 
@@ -156,8 +158,9 @@ def test_a_member_with_5000_digits_sorts(tmp_path):
     members["train/cat." + "7" * 5000 + ".jpg"] = _jpeg("cat", 9)
     archive = tmp_path / "train.zip"
     archive.write_bytes(_zip(members))
-    root = prepare_cats_vs_dogs("kaggle", data_dir=tmp_path / "data", archive=archive,
-                                counts=COUNTS)
+    root = prepare_cats_vs_dogs(
+        "kaggle", data_dir=tmp_path / "data", archive=archive, counts=COUNTS
+    )
     assert _used(root, "train") == [_jpeg("cat", 0)]
     assert _used(root, "test") == [_jpeg("cat", 9)]  # sorted last: numbers by value
 
@@ -179,8 +182,9 @@ def test_dangling_links_and_linked_class_folders_are_read(tmp_path):
     (folder / "cat").symlink_to(real / "cat")
     (folder / "dog").symlink_to(real / "dog")
     (real / "dog" / "gone.jpg").symlink_to(tmp_path / "nowhere")
-    root = prepare_cats_vs_dogs("directory", data_dir=tmp_path / "data", archive=folder,
-                                counts=COUNTS)
+    root = prepare_cats_vs_dogs(
+        "directory", data_dir=tmp_path / "data", archive=folder, counts=COUNTS
+    )
     assert _used(root, kind="dog") == contents["dog"][:1]
 
 
@@ -189,8 +193,9 @@ def test_a_train_zip_beside_the_photos_does_not_replace_them(tmp_path):
     contents = _photos(folder)
     other = {f"train/{k}.{i}.jpg": _jpeg(k, i + 40) for k in ("cat", "dog") for i in range(3)}
     (folder / "train.zip").write_bytes(_zip(other))
-    root = prepare_cats_vs_dogs("directory", data_dir=tmp_path / "data", archive=folder,
-                                counts=COUNTS)
+    root = prepare_cats_vs_dogs(
+        "directory", data_dir=tmp_path / "data", archive=folder, counts=COUNTS
+    )
     assert _used(root) == contents["cat"][:1]
 
 
@@ -252,16 +257,16 @@ def test_a_source_photo_changed_at_the_same_size_and_mtime_is_noticed(tmp_path):
 
 
 def test_a_users_folder_with_a_prepared_name_is_left_alone(tmp_path):
-    root = Path(prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=COUNTS,
-                                     image_size=(8, 8)))
+    root = Path(
+        prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=COUNTS, image_size=(8, 8))
+    )
     import shutil
 
     shutil.rmtree(root)
     (root / "train" / "cat").mkdir(parents=True)
     (root / "train" / "cat" / "thesis.txt").write_text("years of work")
     with pytest.raises(DataUnavailableError, match="did not make it"):
-        prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=COUNTS,
-                             image_size=(8, 8))
+        prepare_cats_vs_dogs("sample", data_dir=tmp_path / "data", counts=COUNTS, image_size=(8, 8))
     assert (root / "train" / "cat" / "thesis.txt").read_text() == "years of work"
 
 
@@ -297,8 +302,9 @@ def _server(routes):
         server.shutdown()
 
 
-_PAYLOAD = _zip({f"PetImages/{k}/{i}.jpg": _jpeg(k.lower(), i) for k in ("Cat", "Dog")
-                 for i in range(3)})
+_PAYLOAD = _zip(
+    {f"PetImages/{k}/{i}.jpg": _jpeg(k.lower(), i) for k in ("Cat", "Dog") for i in range(3)}
+)
 _SHA = hashlib.sha256(_PAYLOAD).hexdigest()
 
 
@@ -318,10 +324,13 @@ def _to_file(handler):
     handler.end_headers()
 
 
-@pytest.mark.parametrize("route, message", [
-    (lambda h: _send(h, cut=True), "Could not download"),
-    (_to_file, "address it does not fetch"),
-])
+@pytest.mark.parametrize(
+    "route, message",
+    [
+        (lambda h: _send(h, cut=True), "Could not download"),
+        (_to_file, "address it does not fetch"),
+    ],
+)
 def test_a_broken_download_is_told_truthfully(tmp_path, route, message):
     with _server({"/a.zip": route}) as url, pytest.raises(DownloadError) as caught:
         download(url + "/a.zip", _SHA, tmp_path / "dl", "a.zip")
@@ -357,8 +366,9 @@ def test_the_users_microsoft_archive_is_never_replaced(tmp_path):
     mine.write_bytes(_zip({"PetImages/Cat/0.jpg": _jpeg("cat", 50)}))
     before = mine.read_bytes()
     with _server({"/ms.zip": _send}) as url, contextlib.suppress(DlcvError):
-        prepare_cats_vs_dogs("microsoft", data_dir=tmp_path / "data", url=url + "/ms.zip",
-                             sha256=_SHA, counts=COUNTS)
+        prepare_cats_vs_dogs(
+            "microsoft", data_dir=tmp_path / "data", url=url + "/ms.zip", sha256=_SHA, counts=COUNTS
+        )
     assert mine.read_bytes() == before
 
 
@@ -398,7 +408,9 @@ def test_a_corrupt_keras_mnist_file_falls_back_to_the_sample(tmp_path, monkeypat
 
 def test_numpy_integers_are_integers(tmp_path):
     root = prepare_cats_vs_dogs(
-        "sample", data_dir=tmp_path, counts=tuple(np.int64(1) for _ in range(3)),
+        "sample",
+        data_dir=tmp_path,
+        counts=tuple(np.int64(1) for _ in range(3)),
         image_size=(np.int32(8), np.int64(8)),
     )
     assert Path(root).is_dir()
@@ -406,8 +418,28 @@ def test_numpy_integers_are_integers(tmp_path):
 
 # --- A seeded fuzzer over folder trees, names and records ---------------------------------------
 
-_ALPHABET = ["cat", "dog", "Cat", "dogs", ".", "0", "7", "\u00b2", "\u0661", " ", "-", "a:", "\\",
-             "é", "\U0001f431", "jpg", "JPEG", "9" * 40, "train", "zip"]
+_ALPHABET = [
+    "cat",
+    "dog",
+    "Cat",
+    "dogs",
+    ".",
+    "0",
+    "7",
+    "\u00b2",
+    "\u0661",
+    " ",
+    "-",
+    "a:",
+    "\\",
+    "é",
+    "\U0001f431",
+    "jpg",
+    "JPEG",
+    "9" * 40,
+    "train",
+    "zip",
+]
 
 
 def _fuzzed_name(rng: random.Random) -> str:
@@ -443,8 +475,9 @@ def test_fuzzed_folder_trees_give_a_subset_or_a_dlcv_error(tmp_path, seed):
     _fuzzed_tree(rng, folder)
     with deadline(60):
         try:
-            root = prepare_cats_vs_dogs("directory", data_dir=tmp_path / "data", archive=folder,
-                                        counts=COUNTS)
+            root = prepare_cats_vs_dogs(
+                "directory", data_dir=tmp_path / "data", archive=folder, counts=COUNTS
+            )
         except DlcvError:
             return
     assert len(_all_photos(root)) == 2 * sum(COUNTS)

@@ -219,8 +219,10 @@ def _download_http(url: str, output_file, pooch_instance, check_only: bool = Fal
                         f"it averaged {received / elapsed:,.0f} bytes/s after {elapsed:.0f} s, "
                         f"less than the {MIN_RATE_BYTES_S:,.0f} bytes/s needed"
                     )
-            if total is not None and received < total and not response.headers.get(
-                "content-encoding"
+            if (
+                total is not None
+                and received < total
+                and not response.headers.get("content-encoding")
             ):
                 raise _Truncated(f"the connection closed after {received:,} of {total:,} bytes")
     return None

@@ -273,8 +273,10 @@ def _prepare(
             home,
             url,
             sha256,
-            lambda s: sources.kind_of(home / prepared.subset_name(s, counts or BOOK_COUNTS, None))
-            == "folder",
+            lambda s: (
+                sources.kind_of(home / prepared.subset_name(s, counts or BOOK_COUNTS, None))
+                == "folder"
+            ),
             download,
         )
         log.info(

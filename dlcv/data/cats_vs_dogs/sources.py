@@ -84,8 +84,12 @@ def kind_of(path: Path) -> str:
         return "file"
     if stat.S_ISDIR(mode):
         return "folder"
-    for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket")):
+    for test, name in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISSOCK, "socket"),
+    ):
         if test(mode):
             return name
     return "special file"
@@ -331,8 +335,13 @@ def stamp(location: Path) -> list:
     try:
         if kind_of(location) == "folder":
             return [
-                [os.fsencode(name).hex(), (st := path.stat()).st_size, st.st_mtime_ns,
-                 st.st_ctime_ns, st.st_ino]
+                [
+                    os.fsencode(name).hex(),
+                    (st := path.stat()).st_size,
+                    st.st_mtime_ns,
+                    st.st_ctime_ns,
+                    st.st_ino,
+                ]
                 for name, path in _candidates(location)
             ]
         st = location.stat()

@@ -90,7 +90,7 @@ def test_microsoft_archive_is_downloaded_cleaned_and_split(server, home):
     url, sha256 = server
     root = prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
 
-    assert (home / "cats_vs_dogs" / "kagglecatsanddogs_5340.zip").exists()
+    assert (home / "cats_vs_dogs" / "downloads" / "kagglecatsanddogs_5340.zip").exists()
     info = json.loads((root / "info.json").read_text())
     assert info["dropped"] == {"empty": 1, "not_image": 2, "not_jfif": 1, "undecodable": 1}
     for split, count in zip(("train", "validation", "test"), COUNTS, strict=True):
@@ -123,7 +123,8 @@ def test_a_wrong_checksum_fails_clearly_and_leaves_no_data(server, home):
     url, _ = server
     with pytest.raises(DownloadError, match="not the expected one"):
         prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256="0" * 64, counts=COUNTS)
-    assert [p.name for p in (home / "cats_vs_dogs").iterdir()] == []
+    kept = sorted(p.relative_to(home).as_posix() for p in home.rglob("*"))
+    assert kept == ["cats_vs_dogs", "cats_vs_dogs/downloads", "cats_vs_dogs/downloads/.dlcv"]
 
 
 def test_a_second_call_reuses_the_subset(server, home, monkeypatch):
@@ -134,7 +135,7 @@ def test_a_second_call_reuses_the_subset(server, home, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the subset was rebuilt")
 
-    monkeypatch.setattr(cats_vs_dogs, "_make_subset", fail)
+    monkeypatch.setattr(cats_vs_dogs.subset, "make_subset", fail)
     again = prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
     assert again == first
     assert {p: p.stat().st_mtime_ns for p in again.rglob("*")} == before
@@ -151,14 +152,16 @@ def test_an_interrupted_build_leaves_no_partial_folder(server, home, monkeypatch
             raise KeyboardInterrupt
         return real_check(data)
 
-    monkeypatch.setattr(cats_vs_dogs, "image_problem", interrupted)
+    monkeypatch.setattr(cats_vs_dogs.subset, "image_problem", interrupted)
     with pytest.raises(KeyboardInterrupt):
         prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
 
     left = sorted(p.name for p in (home / "cats_vs_dogs").iterdir())
-    assert left == ["kagglecatsanddogs_5340.zip"]  # the verified download, nothing half-made
+    assert left == ["downloads"]  # nothing half-made
+    downloaded = sorted(p.name for p in (home / "cats_vs_dogs" / "downloads").iterdir())
+    assert downloaded == [".dlcv", "kagglecatsanddogs_5340.zip"]  # the verified download
 
-    monkeypatch.setattr(cats_vs_dogs, "image_problem", real_check)
+    monkeypatch.setattr(cats_vs_dogs.subset, "image_problem", real_check)
     root = prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256=sha256, counts=COUNTS)
     assert len(_files(root)) == 2 * sum(COUNTS)
 
@@ -239,10 +242,10 @@ def test_too_few_photos_is_a_clear_error(home, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"source": "imagenet"}, "source must be one of"),
-        ({"counts": (3, 2)}, "counts must be 3 positive integers"),
-        ({"counts": (3, 0, 2)}, "counts must be 3 positive integers"),
-        ({"image_size": (0, 24)}, "image_size must be"),
+        ({"source": "imagenet"}, "source=.* must be one of"),
+        ({"counts": (3, 2)}, "counts=.* must be 3 positive integers"),
+        ({"counts": (3, 0, 2)}, "counts=.* must be 3 positive integers"),
+        ({"image_size": (0, 24)}, "image_size=.* must be"),
         ({"source": "directory"}, "needs archive="),
     ],
 )
@@ -320,11 +323,11 @@ def test_a_new_sha256_is_not_answered_with_the_old_subset(server, home):
         prepare_cats_vs_dogs("microsoft", data_dir=home, url=url, sha256="1" * 64, counts=COUNTS)
 
 
-def test_a_damaged_local_microsoft_archive_is_verified_and_fetched_again(server, home):
+def test_a_damaged_microsoft_download_is_verified_and_fetched_again(server, home):
     url, sha256 = server
     kwargs = dict(data_dir=home, url=url, sha256=sha256, counts=COUNTS)
     root = prepare_cats_vs_dogs("microsoft", **kwargs)
-    local = home / "cats_vs_dogs" / "kagglecatsanddogs_5340.zip"
+    local = home / "cats_vs_dogs" / "downloads" / "kagglecatsanddogs_5340.zip"
     local.write_bytes(local.read_bytes()[:-100])
     assert prepare_cats_vs_dogs("microsoft", **kwargs) == root
     assert hashlib.sha256(local.read_bytes()).hexdigest() == sha256

@@ -128,7 +128,7 @@ def _load_npz(path):
 
 
 def test_unknown_source_is_a_clear_error():
-    with pytest.raises(ConfigError, match="source must be one of"):
+    with pytest.raises(ConfigError, match="source=.* must be one of"):
         load_mnist("x")
 
 

@@ -7,11 +7,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-MAX_IMAGE_SIZE = 2048
-"""The largest image side the command line accepts: beyond it one batch of images alone fills
-the memory of most machines."""
-MAX_COUNT = 100_000
-"""The most images per class and split: more than any data set of the book holds."""
+from dlcv.validate import MAX_COUNT, MAX_IMAGE_SIZE  # noqa: F401  (the one limit of each)
 
 
 def int_in(low: int, high: int | None = None) -> Callable[[str], int]:

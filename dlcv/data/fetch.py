@@ -8,13 +8,12 @@ members together may not unpack to more than a size limit (a zip bomb would fill
 from __future__ import annotations
 
 import contextlib
+import errno
 import lzma
 import os
 import re
-import shutil
 import stat
 import struct
-import tempfile
 import time
 import zipfile
 import zlib
@@ -22,7 +21,10 @@ from pathlib import Path, PurePosixPath
 
 from tqdm import tqdm
 
-from dlcv.errors import ArchiveError, DownloadError
+from dlcv import folders
+from dlcv.errors import ArchiveError, ConfigError, DownloadError
+
+shareable = folders.shareable  # for training.py until it imports dlcv.folders itself
 
 MAX_UNPACKED_BYTES = 4 * 1024**3
 """The most an archive may unpack to: the largest real archive, 0.8 GB, with room to spare."""
@@ -76,14 +78,16 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
     """
     import pooch
     import requests
+    import urllib3
 
-    if not url.lower().startswith(("http://", "https://", "ftp://")):
-        raise DownloadError(
-            f"{url!r} is not a URL dlcv can download from: give an http://, https:// or ftp:// "
-            "address."
-        )
+    from dlcv import validate
+
+    try:
+        url = validate.download_url(url)
+    except ConfigError as error:
+        raise DownloadError(str(error)) from None
     folder.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(folder)
+    _remove_stale_downloads(folder)
     http = url.lower().startswith(("http://", "https://"))
     try:
         path = pooch.retrieve(
@@ -94,21 +98,46 @@ def download(url: str, sha256: str | None, folder: Path, filename: str) -> Path:
             progressbar=True,
             downloader=_download_http if http else None,
         )
+    except _DiskFull as error:
+        raise DownloadError(
+            f"The download of {url} stopped: {error.strerror or error} in {folder}. Nothing was "
+            "kept. Free some disk space (or point DLCV_DATA_DIR at another disk) and retry."
+        ) from error
     except _TooSlow as error:
         raise DownloadError(
             f"The download of {url} was stopped: {error}. Nothing was kept. Retry later, or "
             f"download the file another way and put it in {folder} as {filename}."
         ) from error
-    except ValueError as error:  # pooch's checksum mismatch; it has removed the download
+    except (requests.exceptions.InvalidSchema, requests.exceptions.InvalidURL) as error:
+        raise DownloadError(
+            f"Could not download {url}: the server sent dlcv to an address it does not fetch "
+            f"({error}). Nothing was kept. Check the url, or download the file another way and "
+            f"put it in {folder} as {filename}."
+        ) from error
+    except (requests.RequestException, urllib3.exceptions.HTTPError, _Truncated) as error:
+        raise DownloadError(
+            f"Could not download {url} ({type(error).__name__}: {error}). Nothing was "
+            f"kept. Check the internet connection and the url and retry, or put the file in "
+            f"{folder} yourself as {filename}."
+        ) from error
+    except ValueError as error:
+        if "hash" not in str(error).lower():
+            raise DownloadError(f"Could not download {url} ({error}).") from error
+        # pooch's checksum mismatch; it has removed the download
         raise DownloadError(
             f"The file downloaded from {url} is not the expected one: {error} "
             "Nothing was kept. If the file has moved or changed, pass the new url and "
             "sha256 (dlcv.data.prepare_cats_vs_dogs(url=..., sha256=...))."
         ) from error
-    except (requests.RequestException, OSError) as error:  # no network, HTTP 404, disk full
+    except OSError as error:
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DownloadError(
+                f"The download of {url} stopped: the disk is full ({error}). Free some disk "
+                "space and retry."
+            ) from error
         raise DownloadError(
-            f"Could not download {url} ({error}). Check the internet connection and the url, "
-            f"or put the file in {folder} yourself as {filename}."
+            f"Could not download {url} into {folder} ({error.strerror or error}). Check that "
+            "the folder is writable, and the internet connection."
         ) from error
     return Path(path)
 
@@ -126,6 +155,36 @@ DEADLINE_S = 6 * 3600.0
 
 class _TooSlow(OSError):
     """A download stalled below the least rate, or ran past its deadline."""
+
+
+class _DiskFull(OSError):
+    """Writing the download failed (a full disk, a quota): not the network's fault."""
+
+
+class _Truncated(OSError):
+    """The server closed the connection before the length it announced."""
+
+
+POOCH_TEMPORARY = re.compile(r"^tmp[a-z0-9_]{8}$")
+"""pooch's name for a download in progress."""
+STALE_DOWNLOAD_S = 3600.0
+
+
+def _remove_stale_downloads(folder: Path) -> None:
+    """Removes pooch's abandoned temporary downloads, only in a folder dlcv made (and marked)."""
+    folders.remove_leftovers(folder)
+    if not folders.is_dlcvs(folder):
+        return
+    now = time.time()
+    for entry in folder.iterdir():
+        with contextlib.suppress(OSError):
+            st = entry.lstat()
+            if (
+                POOCH_TEMPORARY.match(entry.name)
+                and stat.S_ISREG(st.st_mode)
+                and now - st.st_mtime > STALE_DOWNLOAD_S
+            ):
+                entry.unlink()
 
 
 def _download_http(url: str, output_file, pooch_instance, check_only: bool = False):
@@ -146,7 +205,10 @@ def _download_http(url: str, output_file, pooch_instance, check_only: bool = Fal
             tqdm(total=total, unit="B", unit_scale=True, disable=None) as progress,
         ):
             while chunk := response.raw.read1(1024**2, decode_content=True):
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as error:
+                    raise _DiskFull(error.errno, error.strerror) from error
                 received += len(chunk)
                 progress.update(len(chunk))
                 elapsed = time.monotonic() - start
@@ -157,15 +219,24 @@ def _download_http(url: str, output_file, pooch_instance, check_only: bool = Fal
                         f"it averaged {received / elapsed:,.0f} bytes/s after {elapsed:.0f} s, "
                         f"less than the {MIN_RATE_BYTES_S:,.0f} bytes/s needed"
                     )
+            if (
+                total is not None
+                and received < total
+                and not response.headers.get("content-encoding")
+            ):
+                raise _Truncated(f"the connection closed after {received:,} of {total:,} bytes")
     return None
 
 
-def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile:
+def open_zip(
+    path: Path, max_bytes: int = MAX_UNPACKED_BYTES, *, label: str | None = None
+) -> zipfile.ZipFile:
     """Opens a zip archive after checking that every member is safe to extract.
 
     Args:
-        path: the archive.
+        path: the archive: a regular file (a FIFO or a device is refused unread).
         max_bytes: the most its members may unpack to, together.
+        label: how messages name the archive (for one extracted to a temporary file).
 
     Returns:
         The open ``zipfile.ZipFile``; close it (or use it in a ``with`` block) when done.
@@ -174,21 +245,34 @@ def open_zip(path: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> zipfile.ZipFile
         ArchiveError: if the file is not a readable zip archive, a member would land outside
             the folder it is extracted to, or the members unpack to more than ``max_bytes``.
     """
+    label = label or str(path)
     try:
-        with open(path, "rb"):
-            pass
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise ArchiveError(
+                f"{label} is not a regular file (it is a folder, a FIFO or a device), so it is "
+                "no zip archive: pass the archive itself."
+            )
+        stream = open(path, "rb")  # noqa: SIM115  (closed by ZipFile, or below)
     except OSError as error:
         raise ArchiveError(
-            f"Cannot open the archive {path} ({error.strerror or error}): check that it is a "
+            f"Cannot open the archive {label} ({error.strerror or error}): check that it is a "
             "file you may read."
         ) from error
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(stream)
     except _DAMAGE as error:
+        stream.close()
+        size = os.stat(path).st_size
+        what = "it is empty (0 bytes)" if size == 0 else f"{type(error).__name__}: {error}"
         raise ArchiveError(
-            f"{path} is not a readable zip archive ({type(error).__name__}: {error}). Delete it "
-            "and download it again."
+            f"{label} is not a readable zip archive ({what}). Pass a .zip archive (the "
+            "competition's dogs-vs-cats.zip or train.zip, or Microsoft's "
+            "kagglecatsanddogs_5340.zip), or a folder of photos; if it is a download, it may be "
+            "incomplete: get it again."
         ) from error
+    archive.filename = label
+    archive._filePassed = 0  # closing the archive closes the file dlcv opened
     try:
         check_members(archive, max_bytes)
     except ArchiveError:
@@ -214,7 +298,8 @@ def check_members(archive: zipfile.ZipFile, max_bytes: int = MAX_UNPACKED_BYTES)
         if reason:
             raise ArchiveError(
                 f"{name} holds the member {member.filename!r}, which {reason}. The archive is "
-                "not safe to extract and was not used: delete it and get it from its source."
+                "not safe to extract and was not used (nor changed): get a good copy from its "
+                "source."
             )
         # zipfile stops reading a member at its declared size (and checks its CRC), so the
         # declared sizes bound what extraction writes.
@@ -223,7 +308,7 @@ def check_members(archive: zipfile.ZipFile, max_bytes: int = MAX_UNPACKED_BYTES)
         raise ArchiveError(
             f"{name} would unpack to {total / 1024**3:.1f} GiB, more than the "
             f"{max_bytes / 1024**3:.1f} GiB allowed: it is not the expected archive "
-            "(possibly a zip bomb). Delete it and get it from its source."
+            "(possibly a zip bomb), and was not used: get a good copy from its source."
         )
 
 
@@ -249,9 +334,7 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
         ) from error
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        out = tempfile.NamedTemporaryFile(
-            dir=target.parent, delete=False, prefix=temporary_prefix("extract"), suffix=".part"
-        )
+        out = open(folders.temporary_file(target.parent, "extract"), "wb")  # noqa: SIM115
     except OSError as error:
         raise ArchiveError(
             f"Cannot write into {target.parent} ({error.strerror or error}) to extract "
@@ -278,74 +361,6 @@ def extract_member(archive: zipfile.ZipFile, member: str, target: Path) -> Path:
             os.unlink(out.name)
         raise
     return target
-
-
-def shareable(folder: Path) -> None:
-    """Gives a folder made by ``tempfile.mkdtemp`` (mode 0700) the mode of any new folder (0777
-    less the umask), so a data folder or run cache shared by a group stays usable by all."""
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        folder.chmod(0o777 & ~umask)
-
-
-def temporary_prefix(stem: str) -> str:
-    """The start of a temporary name in a data folder: hidden, and naming the process that
-    made it, so that :func:`remove_leftovers` tells an interrupted run's from a live one's."""
-    return f".{stem}-p{os.getpid()}-"
-
-
-_OURS = re.compile(r"^\..*-p(?P<pid>\d+)-")
-_POOCH = re.compile(r"^tmp[a-z0-9_]{8}$")  # pooch's download in progress
-LEFTOVER_AGE_S = 3600.0
-"""How old a temporary file of no known process must be to be removed as a leftover."""
-
-
-def remove_leftovers(folder: Path) -> list[Path]:
-    """Removes what interrupted runs left in ``folder``: temporary folders and files (``.part``
-    extractions, half-made subsets) of processes that no longer run, and pooch's temporary
-    downloads older than ``LEFTOVER_AGE_S``. Nothing else is touched.
-
-    Returns:
-        The paths removed.
-    """
-    removed = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        ours = _OURS.match(entry.name)
-        try:
-            age = now - entry.lstat().st_mtime
-        except OSError:
-            continue
-        if ours:
-            stale = not _alive(int(ours["pid"])) or age > 7 * 24 * 3600
-        else:
-            stale = bool(_POOCH.match(entry.name)) and age > LEFTOVER_AGE_S
-        if not stale:
-            continue
-        with contextlib.suppress(OSError):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-            removed.append(entry)
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True
-    return True
 
 
 def open_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
@@ -402,8 +417,8 @@ def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_bytes: in
 def _damaged(archive: zipfile.ZipFile, member: zipfile.ZipInfo, error: BaseException):
     return ArchiveError(
         f"Could not read {member.filename!r} from {archive.filename} "
-        f"({type(error).__name__}: {error}): the archive is incomplete or corrupt. Delete it "
-        "and get it again."
+        f"({type(error).__name__}: {error}): the archive is incomplete or corrupt. Get a good "
+        "copy from its source."
     )
 
 
@@ -411,8 +426,10 @@ def _unsafe(member: zipfile.ZipInfo) -> str | None:
     """Why extracting ``member`` would be unsafe, or ``None``."""
     name = member.filename.replace("\\", "/")
     path = PurePosixPath(name)
-    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+    if path.is_absolute() or re.match(r"^[A-Za-z]:[/]", name):
         return "is an absolute path"
+    if re.match(r"^[A-Za-z]:", name):
+        return "starts with a drive letter, which Windows would write outside the folder"
     if ".." in path.parts:
         return "climbs out of the target folder with '..'"
     if stat.S_ISLNK(member.external_attr >> 16):

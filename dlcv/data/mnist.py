@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from dlcv import settings
+from dlcv import settings, validate
 from dlcv.data.pipelines import from_arrays
 from dlcv.errors import ConfigError, DataUnavailableError
 
@@ -26,6 +26,7 @@ SOURCES = ("auto", "full", "sample")
 FULL_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 LICENSE = "CC BY-SA 3.0 (Yann LeCun and Corinna Cortes)"
 SAMPLE_TEST_FRACTION = 0.2
+_FIX = "delete it (a cached download: Keras fetches it again on the next full load)"
 
 
 @dataclass(frozen=True, repr=False)
@@ -119,12 +120,15 @@ def load_mnist(
         >>> mnist.x_train.shape, mnist.info["source"]
         ((4000, 28, 28), 'sample')
     """
-    if source not in SOURCES:
-        raise ConfigError(f"load_mnist(source={source!r}): source must be one of {SOURCES}.")
-    if not (isinstance(batch_size, int) and batch_size > 0):
-        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    if not 0.0 < validation_split < 1.0:
-        raise ConfigError(f"validation_split must be in (0, 1), got {validation_split!r}.")
+    validate.one_of(source, "source", SOURCES)
+    batch_size = validate.positive_int(batch_size, "batch_size")
+    if not (
+        isinstance(validation_split, int | float | np.floating)
+        and not isinstance(validation_split, bool)
+        and 0.0 < validation_split < 1.0
+    ):
+        raise ConfigError(f"validation_split={validation_split!r} must be a number in (0, 1).")
+    validation_split = float(validation_split)
     data = _load(source)
     data.info.update(batch_size=batch_size, validation_split=validation_split)
     return data
@@ -135,8 +139,15 @@ def _load(source: str) -> MnistData:
         return _load_sample()
     if source == "full":
         return _load_full()
-    if _full_cache_path().exists():
-        return _load_full(reason="the full data set is in the Keras cache")
+    cached = _full_cache_path()
+    if cached.is_file():
+        try:
+            return _load_full(reason="the full data set is in the Keras cache")
+        except DataUnavailableError as error:
+            cause = _cache_problem(cached) or error.__cause__ or error
+            reason = f"the Keras cache's {cached} cannot be read ({cause})"
+            log.warning("MNIST: using the 5,000-digit sample because %s; %s", reason, _FIX)
+            return _load_sample(reason=f"{reason}; {_FIX}")
     if _reachable(FULL_ORIGIN):
         try:
             return _load_full(reason="the full data set was downloaded")
@@ -146,6 +157,19 @@ def _load(source: str) -> MnistData:
         reason = "the full data set is not cached and its server cannot be reached"
     log.info("MNIST: using the 5,000-digit sample because %s.", reason)
     return _load_sample(reason=reason)
+
+
+def _cache_problem(path: Path) -> str | None:
+    """What is wrong with the Keras cache's ``mnist.npz`` (read without the network), if
+    anything: Keras would otherwise try to download a damaged copy again."""
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            shapes = {key: arrays[key].shape for key in ("x_train", "y_train", "x_test", "y_test")}
+    except Exception as error:  # numpy raises what zipfile, pickle and its own checks raise
+        return f"{type(error).__name__}: {error}"
+    if shapes["x_train"][1:] != (28, 28) or shapes["x_train"][0] != shapes["y_train"][0]:
+        return f"its arrays have the shapes {shapes}, not MNIST's"
+    return None
 
 
 def _full_cache_path() -> Path:
@@ -165,9 +189,21 @@ def _reachable(url: str, timeout: float = 3.0) -> bool:
 def _load_full(reason: str | None = None) -> MnistData:
     import keras
 
+    cached = _full_cache_path()
+    problem = _cache_problem(cached) if cached.is_file() else None
+    if problem:
+        raise DataUnavailableError(
+            f"The Keras cache's MNIST file {cached} cannot be read ({problem}); {_FIX}, or use "
+            "load_mnist(source='sample')."
+        )
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # Keras raises bare Exception subclasses for network failures
+        if cached.is_file():
+            raise DataUnavailableError(
+                f"The Keras cache's MNIST file {cached} cannot be read ({type(error).__name__}: "
+                f"{error}); {_FIX}, or use load_mnist(source='sample')."
+            ) from error
         raise DataUnavailableError(
             "The full MNIST data set is not in the Keras cache "
             f"({_full_cache_path()}) and could not be downloaded from {FULL_ORIGIN}. "

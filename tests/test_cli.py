@@ -161,3 +161,18 @@ def test_runs_lists_odd_records_without_crashing(tmp_path, monkeypatch, capsys, 
         (tmp_path / f"run{index}" / "run.json").write_text(json.dumps(content))
     assert cli.main(["runs"]) == 0
     assert "run1" in capsys.readouterr().out  # the sound record is listed beside the odd one
+
+
+def test_ctrl_c_ends_the_command_with_a_sentence_and_status_130(monkeypatch, capsys):
+    from dlcv import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    parser = cli.build_parser()
+    args = parser.parse_args(["runs"])
+    args.handler = interrupted
+    monkeypatch.setattr(parser, "parse_args", lambda argv=None: args)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    assert cli.main(["runs"]) == 130
+    assert "interrupted" in capsys.readouterr().err

@@ -71,3 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DlcvError as error:
         print(f"dlcv: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # What was being written is left whole or not at all (dlcv.folders): say only that.
+        print("dlcv: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130

@@ -1,6 +1,6 @@
 """Training one model on one data set, as the book does: compile, fit with a checkpoint on the
 best validation loss, evaluate the kept model on the test set. No cache: :mod:`dlcv.runs` keys,
-stores and loads runs, and calls :func:`_train` for a run it does not hold.
+stores and loads runs, and calls :func:`fit_and_evaluate` for a run it does not hold.
 
 It trains in the precision the hardware does fastest (:func:`dlcv.hardware.precision_policy`)
 and, given a ``tf.distribute`` strategy, on all of that strategy's devices.
@@ -30,7 +30,7 @@ steps as in the steps themselves. Results are the same; callbacks see every four
 
 @dataclass
 class Trained:
-    """What :func:`_train` returns: the kept model and what training measured.
+    """What :func:`fit_and_evaluate` returns: the kept model and what training measured.
 
     Attributes:
         model: the model holding the weights of its best epoch.
@@ -75,6 +75,8 @@ def build_and_compile(
 
     Raises:
         ConfigError: if ``precision`` is not a policy dlcv knows.
+
+    Shown in: book/cats-vs-dogs.md, book/mnist-convnet.md.
     """
     policy = resolve_precision(precision)
     # Keras 3.15's multi-step loop fails under MirroredStrategy ("You must feed a value for
@@ -156,13 +158,15 @@ def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers
     return type(keras.optimizers.get(name))(learning_rate=learning_rate)
 
 
-def _train(model: keras.Model, data, fit: dict, model_file: Path, verbose=0) -> Trained:
+def fit_and_evaluate(model: keras.Model, data, fit: dict, model_file: Path, verbose=0) -> Trained:
     """Fits ``model`` on ``data`` with the ``fit`` settings of a run (epochs, monitor, mode),
     keeps the best epoch's model in ``model_file`` (a ``.keras`` file) and evaluates it on the
     test set.
 
     Raises:
         TrainingDivergedError: if the loss became NaN or infinite.
+
+    Shown in: book/cats-vs-dogs.md, book/mnist-convnet.md.
     """
     callbacks = []
     if fit["monitor"]:
@@ -207,7 +211,7 @@ def _train(model: keras.Model, data, fit: dict, model_file: Path, verbose=0) -> 
 
 def training_source_hash() -> str:
     """A hash of the code that trains: a change to it trains every run again."""
-    deciding = (build_and_compile, _optimizer, _train)
+    deciding = (build_and_compile, _optimizer, fit_and_evaluate)
     text = "".join(inspect.getsource(function) for function in deciding)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

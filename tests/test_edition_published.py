@@ -21,7 +21,7 @@ import pytest
 
 from dlcv import published
 from tools import REPOSITORY
-from tools.notebooks import run_notebook
+from tools.chapters import run_notebook
 from tools.serving import serve
 
 KEYS = ["a1b2c3d4e5f60718", "0f1e2d3c4b5a6978"]

@@ -68,7 +68,7 @@ def test_single_augmentation_is_one_of_the_books_layers():
 
 def test_short_experiments_train_each_variant_with_the_short_budget(monkeypatch):
     calls = []
-    monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda: "data")
+    monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda profile=None: "data")
     monkeypatch.setattr(
         experiments,
         "run",

@@ -34,7 +34,7 @@ def test_train_over_seeds_trains_the_variant_once_per_seed(small_profile, monkey
 def test_criterion_study_checkpoints_both_models_on_validation_accuracy(small_profile, monkeypatch):
     calls = []
     monkeypatch.setattr(experiments, "run", lambda *args, **kw: calls.append(kw) or kw)
-    monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda: None)
+    monkeypatch.setattr(experiments, "cats_vs_dogs_data", lambda profile=None: None)
     study = experiments.train_criterion_study()
     assert list(study) == ["baseline", "+both"] and all(len(r) == 3 for r in study.values())
     assert [call["seed"] for call in calls] == [4, 5, 6, 4, 5, 6]

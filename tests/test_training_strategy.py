@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = """
 import json, sys
 import numpy as np
@@ -66,6 +68,7 @@ json.dump(
 """
 
 
+@pytest.mark.slow  # a training in a fresh process: about a minute on two cores
 def test_mirrored_strategy_trains_on_two_devices(tmp_path):
     script = tmp_path / "train_mirrored.py"  # a file: run() keys a run on its builder's source
     script.write_text(SCRIPT)

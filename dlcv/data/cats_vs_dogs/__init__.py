@@ -158,10 +158,10 @@ def load_cats_vs_dogs(
         DataUnavailableError, DownloadError, ArchiveError: as for :func:`prepare_cats_vs_dogs`.
 
     Example:
-        >>> data = load_cats_vs_dogs(source="sample")
+        >>> data = load_cats_vs_dogs((64, 64), 8, source="sample", sample_counts=(8, 4, 4))
         >>> images, labels = next(iter(data.train))
-        >>> images.shape, data.info["source"]
-        (TensorShape([32, 180, 180, 3]), 'sample')
+        >>> tuple(images.shape), data.info["source"]
+        ((8, 64, 64, 3), 'sample')
     """
     batch_size = validate.positive_int(batch_size, "batch_size")
     root, reason = _prepare(

@@ -256,7 +256,9 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
     process published the same run meanwhile (the rename loses the race), loads that one."""
     staging = folders.make_staging(path.parent, path.name)
     try:
-        trained = training.fit_and_evaluate(model, data, config["fit"], staging / MODEL_FILE, verbose)
+        trained = training.fit_and_evaluate(
+            model, data, config["fit"], staging / MODEL_FILE, verbose
+        )
         record = {
             "config": config,
             "key": run_key(config),

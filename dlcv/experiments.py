@@ -20,6 +20,8 @@ from dlcv.models import (
     data_augmentation,
     mnist_convnet,
     mnist_convnet_gap,
+    mnist_convnet_with,
+    mnist_convnet_without_pooling,
     mnist_dense,
     single_augmentation,
 )
@@ -314,6 +316,47 @@ def train_mnist_gap(
     """The convnet with global average pooling in place of ``Flatten``
     (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget."""
     return train_mnist_model(mnist_convnet_gap, force=force, verbose=verbose, profile=profile)
+
+
+def train_first_layer_widths(
+    widths=(16, 64), *, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> dict[int, Run]:
+    """:func:`dlcv.models.mnist_convnet_with` for each number of first-layer filters in
+    ``widths``, trained exactly as :func:`train_mnist` trains the convnet (an exercise of the
+    MNIST chapter; its 32 filters are the convnet itself).
+
+    Returns:
+        A dict number of filters -> :class:`~dlcv.runs.Run`, in the order of ``widths``.
+    """
+    return {
+        filters: train_mnist_model(
+            mnist_convnet_with, model_kwargs={"first_filters": filters},
+            name=f"mnist_first_{filters}", force=force, verbose=verbose, profile=profile,
+        )
+        for filters in widths
+    }
+
+
+def train_pooling_comparison(
+    *, epochs: int = 1, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> dict[str, Run]:
+    """The MNIST convnet with and without its pooling layers
+    (:func:`dlcv.models.mnist_convnet_without_pooling`), each for ``epochs`` epochs with the
+    convnet's other settings: an exercise of the MNIST chapter, kept to a small budget.
+
+    Returns:
+        A dict ``"with pooling"``, ``"without pooling"`` -> :class:`~dlcv.runs.Run`.
+    """
+    return {
+        "with pooling": train_mnist_model(
+            mnist_convnet, epochs=epochs, name=f"mnist_convnet_{epochs}_epoch",
+            force=force, verbose=verbose, profile=profile,
+        ),
+        "without pooling": train_mnist_model(
+            mnist_convnet_without_pooling, epochs=epochs, force=force, verbose=verbose,
+            profile=profile,
+        ),
+    }
 
 
 def shift_images(images: np.ndarray, down: int, right: int) -> np.ndarray:

@@ -34,7 +34,10 @@ ABLATION = {
     "+augmentation": {"augmentation": True, "dropout": 0.0},
     "+both": {"augmentation": True, "dropout": 0.5},
 }
-"""The four variants of the ablation, by label."""
+"""The four variants of the ablation, by label.
+
+Shown in: book/dropout.md
+"""
 
 
 def _profile(profile: Profile | None) -> Profile:
@@ -61,6 +64,8 @@ def train_mnist(
         epochs: overrides the profile's number of epochs.
         force: train again even when the run is cached.
         verbose: Keras' progress output (0: none, 1: progress bars).
+
+    Shown in: book/mnist-convnet.md
     """
     profile = _profile(profile)
     return run(
@@ -128,6 +133,8 @@ def train_cats_vs_dogs(
             cached, instead of training it.
         verbose: Keras' progress output (0: none, 1: progress bars).
         profile: the edition's settings; default: the one ``DLCV_PROFILE`` names.
+
+    Shown in: book/cats-vs-dogs.md
     """
     profile = _profile(profile)
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
@@ -193,6 +200,8 @@ def train_over_seeds(
 
     Raises:
         ConfigError: if ``label`` is not a variant of :data:`ABLATION`.
+
+    Shown in: book/data-augmentation.md
     """
     if label not in ABLATION:
         raise ConfigError(f"No variant {label!r}; the variants are {', '.join(ABLATION)}.")
@@ -306,7 +315,10 @@ def train_dense_mnist(
     *, force: bool = False, verbose: int = 0, profile: Profile | None = None
 ) -> Run:
     """The densely connected network of Chollet's second chapter
-    (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget."""
+    (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget.
+
+    Shown in: book/mnist-convnet.md
+    """
     return train_mnist_model(mnist_dense, force=force, verbose=verbose, profile=profile)
 
 
@@ -314,7 +326,10 @@ def train_mnist_gap(
     *, force: bool = False, verbose: int = 0, profile: Profile | None = None
 ) -> Run:
     """The convnet with global average pooling in place of ``Flatten``
-    (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget."""
+    (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget.
+
+    Shown in: book/mnist-convnet.md
+    """
     return train_mnist_model(mnist_convnet_gap, force=force, verbose=verbose, profile=profile)
 
 
@@ -373,6 +388,8 @@ def shift_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
     Example:
         >>> shift_images(np.arange(1, 5).reshape(1, 2, 2), 0, 1)[0].tolist()
         [[0, 1], [0, 3]]
+
+    Shown in: book/mnist-convnet.md
     """
     images = np.asarray(images)
     height, width = images.shape[1:3]
@@ -408,6 +425,8 @@ def accuracy_under_shift(
 
     Raises:
         ConfigError: if a shift is negative or not an integer.
+
+    Shown in: book/mnist-convnet.md
     """
     labels = np.asarray(labels)
     accuracies = []

@@ -214,6 +214,8 @@ def maximize_activations(
         ConfigError: if the layer is unknown or has no feature maps, a filter index is out of
             range, the model's input size is not fixed, or ``steps``, ``step_size`` or
             ``value_range`` is invalid.
+
+    Shown in: book/visualizing-convnets.md
     """
     layer = _feature_map_layer(model, layer_name)
     indices = _filter_indices(layer, filters)
@@ -397,6 +399,8 @@ def grad_cam(
         >>> heatmap = grad_cam(model, digit)
         >>> heatmap.shape, float(heatmap.min()) >= 0, float(heatmap.max()) <= 1
         ((3, 3), True, True)
+
+    Shown in: book/visualizing-convnets.md
     """
     if last_conv_layer is None:
         conv = _layers_of_types(model, (keras.layers.Conv2D,))[-1]

@@ -44,6 +44,8 @@ def data_augmentation() -> keras.Sequential:
 
     Random layers are active only in training (``model.fit``); at inference they pass images
     through unchanged.
+
+    Shown in: book/data-augmentation.md
     """
     return keras.Sequential(
         [
@@ -192,6 +194,8 @@ def layer_costs(model: keras.Model):
         >>> costs = layer_costs(mnist_convnet())
         >>> costs["multiply-adds"].tolist()
         [194688, 0, 2230272, 0, 663552, 0, 11520]
+
+    Shown in: book/mnist-convnet.md
     """
     import pandas as pd
 
@@ -325,6 +329,8 @@ def single_augmentation(kind: str) -> keras.Layer:
 
     Raises:
         ConfigError: if ``kind`` is not one of the three.
+
+    Shown in: book/data-augmentation.md
     """
     makers = {
         "flip": lambda: layers.RandomFlip("horizontal"),

@@ -9,8 +9,6 @@ lists their runs without training them."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcv import lessons, profiles
 from dlcv.data import CatsVsDogsData, MnistData, load_cats_vs_dogs, load_mnist
 from dlcv.errors import ConfigError
@@ -256,10 +254,6 @@ def train_ablation(
 
 # --- MNIST: other models on the convnet's data and budget, and the shifted-digit test ---
 
-SHIFT_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))
-"""The directions of :func:`accuracy_under_shift`, as ``(down, right)`` unit steps: right, left,
-down and up."""
-
 
 def train_mnist_model(
     build_model,
@@ -372,78 +366,6 @@ def train_pooling_comparison(
             profile=profile,
         ),
     }
-
-
-def shift_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
-    """Images translated by whole pixels, the uncovered border filled with zeros (black).
-
-    Args:
-        images: ``(n, height, width)`` or ``(n, height, width, channels)`` images.
-        down: pixels to move the content down (negative: up).
-        right: pixels to move the content right (negative: left).
-
-    Returns:
-        An array of the shape and dtype of ``images``; what leaves the frame is lost.
-
-    Example:
-        >>> shift_images(np.arange(1, 5).reshape(1, 2, 2), 0, 1)[0].tolist()
-        [[0, 1], [0, 3]]
-
-    Shown in: book/mnist-convnet.md
-    """
-    images = np.asarray(images)
-    height, width = images.shape[1:3]
-    shifted = np.zeros_like(images)
-    if abs(down) >= height or abs(right) >= width:
-        return shifted
-    rows_to = slice(max(down, 0), height + min(down, 0))
-    rows_from = slice(max(-down, 0), height + min(-down, 0))
-    cols_to = slice(max(right, 0), width + min(right, 0))
-    cols_from = slice(max(-right, 0), width + min(-right, 0))
-    shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
-    return shifted
-
-
-def accuracy_under_shift(
-    model, images: np.ndarray, labels: np.ndarray, shifts=(0, 1, 2, 3, 4), batch_size: int = 64
-) -> list[float]:
-    """The accuracy of ``model`` on ``images`` shifted by each number of pixels in ``shifts``.
-
-    Each shift is applied in the four directions of :data:`SHIFT_DIRECTIONS` (right, left, down,
-    up) and the four accuracies averaged; a shift of 0 is the images as they are.
-
-    Args:
-        model: a Keras classifier of ``images`` to class probabilities.
-        images: the inputs as the model takes them, e.g. ``(n, 28, 28, 1)`` floats in [0, 1].
-        labels: the ``(n,)`` integer labels.
-        shifts: non-negative shifts, in pixels.
-        batch_size: images per prediction batch (small: a convnet without pooling holds
-            ~0.5 MB of activations per 28x28 digit, and a kernel keeps the memory it peaked at).
-
-    Returns:
-        One accuracy in [0, 1] per shift, in the order of ``shifts``.
-
-    Raises:
-        ConfigError: if a shift is negative or not an integer.
-
-    Shown in: book/mnist-convnet.md
-    """
-    labels = np.asarray(labels)
-    accuracies = []
-    for shift in shifts:
-        if not (isinstance(shift, int | np.integer) and shift >= 0):
-            raise ConfigError(f"shifts must be non-negative integers, got {shift!r}.")
-        directions = SHIFT_DIRECTIONS if shift else ((0, 0),)
-        per_direction = [
-            float(np.mean(
-                model.predict(shift_images(images, shift * down, shift * right),
-                              batch_size=batch_size, verbose=0).argmax(axis=1) == labels
-            ))
-            for down, right in directions
-        ]
-        accuracies.append(float(np.mean(per_direction)))
-    return accuracies
-
 
 
 # --- Cats vs dogs: one seed, a short budget (the dropout and augmentation exercises) -------

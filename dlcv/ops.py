@@ -444,8 +444,7 @@ def pool2d(
     padding: str,
     reduce: Callable[..., np.ndarray],
 ) -> np.ndarray:
-    """2D pooling with any reduction of a window: :func:`max_pool2d` passes ``np.max``,
-    :func:`average_pool2d` ``np.mean``.
+    """2D pooling with any reduction of a window (``np.max``: :func:`max_pool2d`; ``np.mean``).
 
     Args:
         x: input batch, shape ``(batch, height, width, channels)``.

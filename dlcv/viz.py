@@ -356,7 +356,7 @@ def plot_accuracy_under_shift(
 
     Args:
         accuracies: model label -> one accuracy in [0, 1] per shift, as
-            :func:`dlcv.experiments.accuracy_under_shift` returns them.
+            :func:`dlcv.measures.accuracy_under_shift` returns them.
         shifts: the shifts, in pixels, along x.
         title: a title over the axes.
 

@@ -16,7 +16,7 @@ LAYERS = [  # top first, as in DESIGN.md; each row: dlcv's modules or packages i
     ("lessons", "viz", "interpret", "widgets", "glue"),
     ("runs",),
     ("training",),
-    ("data", "models", "ops", "hardware"),
+    ("data", "models", "ops", "hardware", "measures"),
     ("folders",),
     ("settings", "profiles", "validate", "errors", "claims", "startup"),
 ]

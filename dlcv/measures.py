@@ -137,3 +137,17 @@ def accuracy_under_shift(
         ]
         accuracies.append(float(np.mean(per_direction)))
     return accuracies
+
+
+def most_changed(layer, image: np.ndarray, draws: int = 20) -> np.ndarray:
+    """Of ``draws`` calls of a random layer on ``image`` in training mode, the output farthest
+    from ``image`` (mean absolute difference): a draw that shows what the layer does.
+
+    Args:
+        layer: a random preprocessing layer, such as ``keras.layers.RandomRotation(0.1)``.
+        image: a batch the layer takes, such as ``(1, height, width, 3)``.
+        draws: how many calls to choose from.
+    """
+    image = np.asarray(image)
+    outputs = [np.asarray(layer(image, training=True)) for _ in range(draws)]
+    return max(outputs, key=lambda out: np.abs(out - image).mean())

@@ -59,3 +59,14 @@ def test_accuracy_under_shift_averages_the_four_directions():
 def test_accuracy_under_shift_rejects_negative_shifts():
     with pytest.raises(ConfigError, match="non-negative"):
         measures.accuracy_under_shift(_LeftOrRight(), np.zeros((1, 4, 4, 1)), [0], shifts=(-1,))
+
+
+def test_most_changed_is_the_draw_farthest_from_the_image():
+    draws = iter([np.full((1, 2, 2, 1), value) for value in (1.0, 3.0, -2.0)])
+
+    def layer(image, training):
+        assert training
+        return image + next(draws)
+
+    image = np.zeros((1, 2, 2, 1))
+    assert (measures.most_changed(layer, image, draws=3) == 3.0).all()

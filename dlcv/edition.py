@@ -13,13 +13,13 @@ from dlcv.runs.plan import make_plan
 
 def book_calls(profile: Profile) -> list[tuple[str, object]]:
     """The experiments' calls the book's pages make, labelled by page: what a build trains.
-    (Runs of builders a page defines itself are trained by that page and are not here.)"""
+    A page trains only through these calls (``tests/test_plan.py`` holds it to that)."""
     return [
         ("mnist-convnet", lambda: experiments.train_mnist(profile=profile)),
         ("mnist-convnet", lambda: experiments.train_mnist_gap(profile=profile)),
         ("mnist-convnet", lambda: experiments.train_dense_mnist(profile=profile)),
-        ("mnist-convnet", lambda: experiments.train_mnist_model(
-            models.mnist_convnet, epochs=1, name="mnist_convnet_1_epoch", profile=profile)),
+        ("mnist-convnet", lambda: experiments.train_first_layer_widths(profile=profile)),
+        ("mnist-convnet", lambda: experiments.train_pooling_comparison(profile=profile)),
         ("mnist-convnet", lambda: experiments.train_mnist_model(
             models.mnist_convnet, monitor="val_accuracy", mode="max", profile=profile)),
         ("cats-vs-dogs", lambda: experiments.train_cats_vs_dogs(profile=profile)),

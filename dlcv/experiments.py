@@ -9,8 +9,6 @@ lists their runs without training them."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlcv import lessons, profiles
 from dlcv.data import CatsVsDogsData, MnistData, load_cats_vs_dogs, load_mnist
 from dlcv.errors import ConfigError
@@ -20,6 +18,8 @@ from dlcv.models import (
     data_augmentation,
     mnist_convnet,
     mnist_convnet_gap,
+    mnist_convnet_with,
+    mnist_convnet_without_pooling,
     mnist_dense,
     single_augmentation,
 )
@@ -32,7 +32,10 @@ ABLATION = {
     "+augmentation": {"augmentation": True, "dropout": 0.0},
     "+both": {"augmentation": True, "dropout": 0.5},
 }
-"""The four variants of the ablation, by label."""
+"""The four variants of the ablation, by label.
+
+Shown in: book/dropout.md
+"""
 
 
 def _profile(profile: Profile | None) -> Profile:
@@ -59,6 +62,8 @@ def train_mnist(
         epochs: overrides the profile's number of epochs.
         force: train again even when the run is cached.
         verbose: Keras' progress output (0: none, 1: progress bars).
+
+    Shown in: book/mnist-convnet.md
     """
     profile = _profile(profile)
     return run(
@@ -126,6 +131,8 @@ def train_cats_vs_dogs(
             cached, instead of training it.
         verbose: Keras' progress output (0: none, 1: progress bars).
         profile: the edition's settings; default: the one ``DLCV_PROFILE`` names.
+
+    Shown in: book/cats-vs-dogs.md
     """
     profile = _profile(profile)
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
@@ -191,6 +198,8 @@ def train_over_seeds(
 
     Raises:
         ConfigError: if ``label`` is not a variant of :data:`ABLATION`.
+
+    Shown in: book/data-augmentation.md
     """
     if label not in ABLATION:
         raise ConfigError(f"No variant {label!r}; the variants are {', '.join(ABLATION)}.")
@@ -244,10 +253,6 @@ def train_ablation(
 
 
 # --- MNIST: other models on the convnet's data and budget, and the shifted-digit test ---
-
-SHIFT_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))
-"""The directions of :func:`accuracy_under_shift`, as ``(down, right)`` unit steps: right, left,
-down and up."""
 
 
 def train_mnist_model(
@@ -304,7 +309,10 @@ def train_dense_mnist(
     *, force: bool = False, verbose: int = 0, profile: Profile | None = None
 ) -> Run:
     """The densely connected network of Chollet's second chapter
-    (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget."""
+    (:func:`dlcv.models.mnist_dense`), trained on the convnet's data and budget.
+
+    Shown in: book/mnist-convnet.md
+    """
     return train_mnist_model(mnist_dense, force=force, verbose=verbose, profile=profile)
 
 
@@ -312,76 +320,52 @@ def train_mnist_gap(
     *, force: bool = False, verbose: int = 0, profile: Profile | None = None
 ) -> Run:
     """The convnet with global average pooling in place of ``Flatten``
-    (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget."""
+    (:func:`dlcv.models.mnist_convnet_gap`), trained on the convnet's data and budget.
+
+    Shown in: book/mnist-convnet.md
+    """
     return train_mnist_model(mnist_convnet_gap, force=force, verbose=verbose, profile=profile)
 
 
-def shift_images(images: np.ndarray, down: int, right: int) -> np.ndarray:
-    """Images translated by whole pixels, the uncovered border filled with zeros (black).
-
-    Args:
-        images: ``(n, height, width)`` or ``(n, height, width, channels)`` images.
-        down: pixels to move the content down (negative: up).
-        right: pixels to move the content right (negative: left).
-
-    Returns:
-        An array of the shape and dtype of ``images``; what leaves the frame is lost.
-
-    Example:
-        >>> shift_images(np.arange(1, 5).reshape(1, 2, 2), 0, 1)[0].tolist()
-        [[0, 1], [0, 3]]
-    """
-    images = np.asarray(images)
-    height, width = images.shape[1:3]
-    shifted = np.zeros_like(images)
-    if abs(down) >= height or abs(right) >= width:
-        return shifted
-    rows_to = slice(max(down, 0), height + min(down, 0))
-    rows_from = slice(max(-down, 0), height + min(-down, 0))
-    cols_to = slice(max(right, 0), width + min(right, 0))
-    cols_from = slice(max(-right, 0), width + min(-right, 0))
-    shifted[:, rows_to, cols_to] = images[:, rows_from, cols_from]
-    return shifted
-
-
-def accuracy_under_shift(
-    model, images: np.ndarray, labels: np.ndarray, shifts=(0, 1, 2, 3, 4), batch_size: int = 64
-) -> list[float]:
-    """The accuracy of ``model`` on ``images`` shifted by each number of pixels in ``shifts``.
-
-    Each shift is applied in the four directions of :data:`SHIFT_DIRECTIONS` (right, left, down,
-    up) and the four accuracies averaged; a shift of 0 is the images as they are.
-
-    Args:
-        model: a Keras classifier of ``images`` to class probabilities.
-        images: the inputs as the model takes them, e.g. ``(n, 28, 28, 1)`` floats in [0, 1].
-        labels: the ``(n,)`` integer labels.
-        shifts: non-negative shifts, in pixels.
-        batch_size: images per prediction batch (small: a convnet without pooling holds
-            ~0.5 MB of activations per 28x28 digit, and a kernel keeps the memory it peaked at).
+def train_first_layer_widths(
+    widths=(16, 64), *, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> dict[int, Run]:
+    """:func:`dlcv.models.mnist_convnet_with` for each number of first-layer filters in
+    ``widths``, trained exactly as :func:`train_mnist` trains the convnet (an exercise of the
+    MNIST chapter; its 32 filters are the convnet itself).
 
     Returns:
-        One accuracy in [0, 1] per shift, in the order of ``shifts``.
-
-    Raises:
-        ConfigError: if a shift is negative or not an integer.
+        A dict number of filters -> :class:`~dlcv.runs.Run`, in the order of ``widths``.
     """
-    labels = np.asarray(labels)
-    accuracies = []
-    for shift in shifts:
-        if not (isinstance(shift, int | np.integer) and shift >= 0):
-            raise ConfigError(f"shifts must be non-negative integers, got {shift!r}.")
-        directions = SHIFT_DIRECTIONS if shift else ((0, 0),)
-        per_direction = [
-            float(np.mean(
-                model.predict(shift_images(images, shift * down, shift * right),
-                              batch_size=batch_size, verbose=0).argmax(axis=1) == labels
-            ))
-            for down, right in directions
-        ]
-        accuracies.append(float(np.mean(per_direction)))
-    return accuracies
+    return {
+        filters: train_mnist_model(
+            mnist_convnet_with, model_kwargs={"first_filters": filters},
+            name=f"mnist_first_{filters}", force=force, verbose=verbose, profile=profile,
+        )
+        for filters in widths
+    }
 
+
+def train_pooling_comparison(
+    *, epochs: int = 1, force: bool = False, verbose: int = 0, profile: Profile | None = None
+) -> dict[str, Run]:
+    """The MNIST convnet with and without its pooling layers
+    (:func:`dlcv.models.mnist_convnet_without_pooling`), each for ``epochs`` epochs with the
+    convnet's other settings: an exercise of the MNIST chapter, kept to a small budget.
+
+    Returns:
+        A dict ``"with pooling"``, ``"without pooling"`` -> :class:`~dlcv.runs.Run`.
+    """
+    return {
+        "with pooling": train_mnist_model(
+            mnist_convnet, epochs=epochs, name=f"mnist_convnet_{epochs}_epoch",
+            force=force, verbose=verbose, profile=profile,
+        ),
+        "without pooling": train_mnist_model(
+            mnist_convnet_without_pooling, epochs=epochs, force=force, verbose=verbose,
+            profile=profile,
+        ),
+    }
 
 
 # --- Cats vs dogs: one seed, a short budget (the dropout and augmentation exercises) -------

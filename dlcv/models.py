@@ -44,6 +44,8 @@ def data_augmentation() -> keras.Sequential:
 
     Random layers are active only in training (``model.fit``); at inference they pass images
     through unchanged.
+
+    Shown in: book/data-augmentation.md
     """
     return keras.Sequential(
         [
@@ -192,6 +194,8 @@ def layer_costs(model: keras.Model):
         >>> costs = layer_costs(mnist_convnet())
         >>> costs["multiply-adds"].tolist()
         [194688, 0, 2230272, 0, 663552, 0, 11520]
+
+    Shown in: book/mnist-convnet.md
     """
     import pandas as pd
 
@@ -221,6 +225,52 @@ def layer_costs(model: keras.Model):
 
 
 # --- Cats vs dogs: where to put dropout (the dropout chapter's experiment) -----------------
+
+def mnist_convnet_with(first_filters: int = 32) -> keras.Model:
+    """:func:`mnist_convnet` with ``first_filters`` filters in its first convolution (Chollet's
+    model has 32); the first layer's filters are also the second convolution's input channels.
+
+    Args:
+        first_filters: the number of filters of the first ``Conv2D``.
+
+    Returns:
+        An uncompiled model with the inputs and outputs of :func:`mnist_convnet`.
+
+    Raises:
+        ConfigError: if ``first_filters`` is not a positive integer.
+
+    Shown in: book/mnist-convnet.md
+    """
+    if not (isinstance(first_filters, int) and first_filters > 0):
+        raise ConfigError(f"first_filters must be a positive integer, got {first_filters!r}")
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(first_filters, 3, activation="relu")(inputs)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(128, 3, activation="relu")(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=f"mnist_convnet_with_{first_filters}")
+
+
+def mnist_convnet_without_pooling() -> keras.Model:
+    """:func:`mnist_convnet` without its two ``MaxPooling2D`` layers: the convolutions only trim
+    the borders (28, 26, 24, 22), so ``Flatten`` hands the classifier 22x22x128 = 61,952 values.
+
+    Returns:
+        An uncompiled model with the inputs and outputs of :func:`mnist_convnet`.
+
+    Shown in: book/mnist-convnet.md
+    """
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, 3, activation="relu")(inputs)
+    x = layers.Conv2D(64, 3, activation="relu")(x)
+    x = layers.Conv2D(128, 3, activation="relu")(x)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="mnist_convnet_without_pooling")
+
 
 DROPOUT_PLACEMENTS = ("flatten", "between", "spatial")
 """Where :func:`cats_vs_dogs_dropout_placement` puts its dropout."""
@@ -279,6 +329,8 @@ def single_augmentation(kind: str) -> keras.Layer:
 
     Raises:
         ConfigError: if ``kind`` is not one of the three.
+
+    Shown in: book/data-augmentation.md
     """
     makers = {
         "flip": lambda: layers.RandomFlip("horizontal"),

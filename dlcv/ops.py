@@ -58,6 +58,8 @@ def conv_output_size(
         26
         >>> conv_output_size(28, 3, stride=2, padding="same")
         14
+
+    Shown in: book/padding-and-stride.md
     """
     positive_int(n, "n")
     positive_int(kernel_size, "kernel_size")
@@ -107,6 +109,8 @@ def padding_amounts(
         (1, 1)
         >>> padding_amounts(4, 2, stride=1, padding="same")
         (0, 1)
+
+    Shown in: book/padding-and-stride.md
     """
     if padding not in PADDINGS:
         raise ConfigError(f"padding={padding!r} is not a padding; use 'valid' or 'same'.")
@@ -149,6 +153,8 @@ def conv2d(
         >>> image = np.arange(16.0).reshape(1, 4, 4, 1)
         >>> conv2d(image, np.ones((3, 3, 1, 1))).shape
         (1, 2, 2, 1)
+
+    Shown in: book/convolution.md
     """
     x = _as_images(x, "x")
     kernel = np.asarray(kernel, dtype=np.float64)
@@ -206,8 +212,10 @@ def max_pool2d(
 
     Raises:
         ConfigError: as :func:`conv2d`, for ``pool_size`` in place of the kernel.
+
+    Shown in: book/pooling.md
     """
-    return _pool2d(x, pool_size, stride, padding, np.max)
+    return pool2d(x, pool_size, stride, padding, np.max)
 
 
 def average_pool2d(
@@ -232,7 +240,7 @@ def average_pool2d(
     Raises:
         ConfigError: as :func:`conv2d`, for ``pool_size`` in place of the kernel.
     """
-    return _pool2d(x, pool_size, stride, padding, np.mean)
+    return pool2d(x, pool_size, stride, padding, np.mean)
 
 
 def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
@@ -256,6 +264,8 @@ def receptive_field(layers: Iterable[tuple[int, int]]) -> int:
     Example:
         >>> receptive_field([(3, 1), (2, 2), (3, 1), (2, 2), (3, 1)])  # the MNIST convnet
         18
+
+    Shown in: book/pooling.md
     """
     size, step = 1, 1
     for index, layer in enumerate(layers):
@@ -298,6 +308,8 @@ def compose_kernels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
                [3., 6., 9., 6., 3.],
                [2., 4., 6., 4., 2.],
                [1., 2., 3., 2., 1.]])
+
+    Shown in: book/convolution.md
     """
     first = np.asarray(first, dtype=np.float64)
     second = np.asarray(second, dtype=np.float64)
@@ -343,6 +355,8 @@ def conv2d_input_gradient(output_gradient: np.ndarray, kernel: np.ndarray) -> np
         >>> gradient = conv2d_input_gradient(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)))
         >>> gradient[0, :, :, 0].astype(int).tolist()  # windows covering each input pixel
         [[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]
+
+    Shown in: book/convolution.md
     """
     output_gradient = _as_images(output_gradient, "output_gradient")
     kernel = np.asarray(kernel, dtype=np.float64)
@@ -405,6 +419,8 @@ def max_pool2d_gradient(
         >>> x = np.array([[1.0, 3.0], [2.0, 0.0]]).reshape(1, 2, 2, 1)
         >>> max_pool2d_gradient(x, np.full((1, 1, 1, 1), 5.0))[0, :, :, 0].tolist()
         [[0.0, 5.0], [0.0, 0.0]]
+
+    Shown in: book/pooling.md
     """
     x = _as_images(x, "x")
     output_gradient = _as_images(output_gradient, "output_gradient")
@@ -421,13 +437,31 @@ def max_pool2d_gradient(
     return gradient
 
 
-def _pool2d(
+def pool2d(
     x: np.ndarray,
     pool_size: IntPair,
     stride: IntPair | None,
     padding: str,
     reduce: Callable[..., np.ndarray],
 ) -> np.ndarray:
+    """2D pooling with any reduction of a window (``np.max``: :func:`max_pool2d`; ``np.mean``).
+
+    Args:
+        x: input batch, shape ``(batch, height, width, channels)``.
+        pool_size: window size, an int or ``(rows, columns)``.
+        stride: step of the window; ``None`` means ``pool_size``.
+        padding: ``"valid"`` or ``"same"``, with TensorFlow's rule (see :func:`conv2d`).
+        reduce: a NumPy reduction taking ``axis=(1, 2)``, applied to each window of
+            shape ``(batch, rows, columns, channels)``.
+
+    Returns:
+        The pooled maps, shape ``(batch, out_height, out_width, channels)``.
+
+    Raises:
+        ConfigError: as :func:`conv2d`, for ``pool_size`` in place of the kernel.
+
+    Shown in: book/pooling.md
+    """
     x = _as_images(x, "x", dtype=None)
     ph, pw = positive_pair(pool_size, "pool_size")
     sh, sw = positive_pair(pool_size if stride is None else stride, "stride")

@@ -237,6 +237,22 @@ def _label_epoch_axes(ax, ylabel: str) -> None:
     ax.legend()
 
 
+def kernel_images(kernels: np.ndarray) -> np.ndarray:
+    """A layer's filters as images for :func:`image_grid`: one per filter, each scaled to
+    [0, 1] by its own minimum and maximum (a constant filter is all 0).
+
+    Args:
+        kernels: a ``Conv2D`` kernel, ``(rows, columns, channels, filters)``.
+
+    Returns:
+        ``(filters, rows, columns, channels)`` floats in [0, 1].
+    """
+    images = np.moveaxis(np.asarray(kernels, dtype=float), -1, 0)
+    low = images.min(axis=(1, 2, 3), keepdims=True)
+    span = images.max(axis=(1, 2, 3), keepdims=True) - low
+    return (images - low) / np.where(span > 0, span, 1.0)
+
+
 def image_grid(
     images: np.ndarray,
     titles: Sequence[str] | None = None,
@@ -356,7 +372,7 @@ def plot_accuracy_under_shift(
 
     Args:
         accuracies: model label -> one accuracy in [0, 1] per shift, as
-            :func:`dlcv.experiments.accuracy_under_shift` returns them.
+            :func:`dlcv.measures.accuracy_under_shift` returns them.
         shifts: the shifts, in pixels, along x.
         title: a title over the axes.
 

@@ -62,53 +62,6 @@ def test_mnist_data_has_the_profiles_batches(small_profile, monkeypatch):
     assert data.info["batch_size"] == 16 and data.info["validation_split"] == 0.1
 
 
-def test_shift_images_moves_content_and_fills_with_zeros():
-    import numpy as np
-
-    images = np.arange(1, 10).reshape(1, 3, 3)
-    assert experiments.shift_images(images, 1, 0)[0].tolist() == [[0, 0, 0], [1, 2, 3], [4, 5, 6]]
-    assert experiments.shift_images(images, 0, -1)[0].tolist() == [[2, 3, 0], [5, 6, 0], [8, 9, 0]]
-    assert experiments.shift_images(images, -1, 1)[0].tolist() == [[0, 4, 5], [0, 7, 8], [0, 0, 0]]
-    assert not experiments.shift_images(images, 3, 0).any()
-    channels = np.ones((2, 4, 4, 1))
-    assert experiments.shift_images(channels, 2, 2).shape == (2, 4, 4, 1)
-    assert experiments.shift_images(channels, 2, 2).sum() == 2 * 4
-
-
-class _LeftOrRight:
-    """A stand-in classifier: class 1 when the ink's centre lies right of the middle, else 0."""
-
-    def predict(self, images, batch_size=None, verbose=0):
-        import numpy as np
-
-        columns = np.arange(images.shape[2])
-        mass = images[..., 0].sum(axis=1)  # (n, width)
-        centre = (mass * columns).sum(axis=1) / mass.sum(axis=1)
-        right = centre > (images.shape[2] - 1) / 2
-        return np.stack([~right, right], axis=1).astype("float32")
-
-
-def test_accuracy_under_shift_averages_the_four_directions():
-    import numpy as np
-
-    images = np.zeros((1, 9, 9, 1), dtype="float32")
-    images[0, 4, 4, 0] = 1.0  # a dot in the middle: the model says "left" (0)
-    labels = np.array([0])
-    # Unshifted: correct. Shifted by 2 to the right: wrong; left, down, up: still correct.
-    assert experiments.accuracy_under_shift(_LeftOrRight(), images, labels, shifts=(0, 2)) == [
-        1.0, 0.75,
-    ]
-
-
-def test_accuracy_under_shift_rejects_negative_shifts():
-    import numpy as np
-
-    from dlcv.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="non-negative"):
-        experiments.accuracy_under_shift(_LeftOrRight(), np.zeros((1, 4, 4, 1)), [0], shifts=(-1,))
-
-
 def test_mnist_models_train_with_the_convnets_settings(small_profile, monkeypatch):
     calls = []
     monkeypatch.setattr(experiments, "run", lambda build, data, **kw: calls.append((build, kw)))

@@ -13,10 +13,10 @@ PACKAGE = REPOSITORY / "dlcv"
 LAYERS = [  # top first, as in DESIGN.md; each row: dlcv's modules or packages in it
     ("__main__", "cli"),
     ("experiments", "edition", "published"),
-    ("lessons", "viz", "interpret", "widgets", "glue"),
+    ("lessons", "viz", "interpret", "widgets", "glue", "benchmarks"),
     ("runs",),
     ("training",),
-    ("data", "models", "ops", "hardware"),
+    ("data", "models", "ops", "hardware", "measures"),
     ("folders",),
     ("settings", "profiles", "validate", "errors", "claims", "startup"),
 ]

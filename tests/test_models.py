@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from dlcv import models
+from dlcv.errors import ConfigError
 
 
 def test_mnist_convnet_is_the_books_model():
@@ -111,3 +112,27 @@ def test_layer_costs_count_multiply_adds_and_activations_per_image():
     assert costs.loc["classifier", "multiply-adds"] == 1152 * 10
     assert costs.loc["pool_1", ["parameters", "multiply-adds"]].tolist() == [0, 0]
     assert costs["parameters"].sum() == 104_202
+
+
+@pytest.mark.parametrize("filters", [16, 32, 64])
+def test_mnist_convnet_with_changes_only_the_first_layer_and_its_consumer(filters):
+    convnet, variant = models.mnist_convnet(), models.mnist_convnet_with(filters)
+    first, second = (layer.count_params() for layer in variant.layers[1:4:2])
+    assert first == filters * (9 + 1)
+    assert second == 64 * (9 * filters + 1)
+    assert variant.output_shape == convnet.output_shape
+    if filters == 32:
+        assert variant.count_params() == convnet.count_params()
+
+
+def test_mnist_convnet_with_refuses_a_bad_width():
+    with pytest.raises(ConfigError):
+        models.mnist_convnet_with(0)
+
+
+def test_mnist_convnet_without_pooling_flattens_a_22x22x128_map():
+    model = models.mnist_convnet_without_pooling()
+    assert not any(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers)
+    flatten = next(layer for layer in model.layers if isinstance(layer, keras.layers.Flatten))
+    assert flatten.output.shape[1:] == (22 * 22 * 128,)
+    assert model.output_shape == (None, 10)

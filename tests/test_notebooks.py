@@ -5,26 +5,54 @@ cell that installs dlcv where it is missing, then the page's cells, top to botto
 that shows each figure where the page does; it must fit in mybinder.org's memory and show every
 figure of the page. A reader who presses "Live
 code" runs only the cells shown on the page (Thebe), so those must not need a removed cell.
-Trained models load from the run cache the build filled, so these runs take seconds a chapter.
-Each chapter runs once here: that Thebe's cells need no removed cell is checked on the names the
-cells bind and read, which takes milliseconds instead of a second run of the chapter.
+Trained models load from runs that went through bundles, as on the publishing matrix (issue 24):
+the quick plan's runs, in the run cache the build filled, are split into two disjoint halves,
+each exported to its own bundle; both are imported into a new empty run cache, and the chapters
+run against it with training forbidden, so a run the plan misses fails its chapter. Each
+chapter's glued values must then equal, value for value, those the strict build glued (but for
+``VARY_BETWEEN_EXECUTIONS``). These runs take seconds a chapter. Each chapter runs once here:
+that Thebe's cells need no removed cell is checked on the names the cells bind and read, which
+takes milliseconds instead of a second run of the chapter.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from dlcv import edition, profiles, settings
+from dlcv.runs import bundle, store
 from tools import REPOSITORY
+from tools.book import BUILD_RECORD
 from tools.chapters import MEMORY_BUDGET, chapters, run_notebook
 
 CHAPTERS = chapters()
+
+VARY_BETWEEN_EXECUTIONS = {
+    # training-on-more-hardware: the ratio of two matrix-multiply speeds the kernel measures.
+    "hw_bf16_ratio",
+}
+"""Glued values that differ between two executions of a chapter from the same runs (timings,
+memory, wall-clock seconds): every other glued value of a chapter's notebook must equal the
+strict build's."""
+
+GLUED_DUMP = "DLCV-GLUED "
+GLUED_CELL = f"""import json as _json
+from IPython import get_ipython as _ipython
+from dlcv.glue import glued as _glued
+_format = _ipython().display_formatter.format
+print({GLUED_DUMP!r} + _json.dumps({{
+    key: _format(value, include=["text/plain"])[0]["text/plain"] for key, value in _glued.items()
+}}))"""
+"""A last cell that prints the text of every value the notebook glued, as the build keeps it."""
 # Cells whose input is not on the page, so Thebe cannot run them (myst-nb's tags).
 NOT_ON_PAGE = {"remove-cell", "remove-input"}
 
@@ -49,6 +77,61 @@ def colab_dir() -> Path:
     return directory
 
 
+@pytest.fixture(scope="module")
+def runs_through_bundles(colab_dir, tmp_path_factory) -> Path:
+    """A new run cache holding the quick plan's runs, imported from two bundles of two disjoint
+    halves of the plan exported from the run cache the build used."""
+    record_file = colab_dir.parent / BUILD_RECORD
+    record = json.loads(record_file.read_text()) if record_file.is_file() else {}
+    build_cache = Path(record.get("run_cache") or settings.cache_dir())
+    keys = [run.key for run in edition.book_plan(profiles.QUICK)]
+    halves = keys[::2], keys[1::2]
+    folder = tmp_path_factory.mktemp("matrix")
+    cache = folder / "runs"
+    for index, half in enumerate(halves):
+        path = folder / f"half-{index}.tar"
+        bundle.export_runs(path, half, cache_dir=build_cache)
+        added, kept = bundle.import_runs(path, cache_dir=cache)
+        assert (sorted(added), kept) == (sorted(half), [])
+        path.unlink()  # a bundle of the quick plan is a few hundred MB
+    cached = {record["id"].rsplit("-", 1)[1] for record in store.list_runs(cache)}
+    assert cached == set(keys)
+    return cache
+
+
+def glued_by_notebook(notebook) -> dict[str, str]:
+    """The values the notebook's last cell (``GLUED_CELL``) printed."""
+    for output in notebook.cells[-1].get("outputs", []):
+        for line in output.get("text", "").splitlines():
+            if line.startswith(GLUED_DUMP):
+                return json.loads(line.removeprefix(GLUED_DUMP))
+    raise AssertionError("the notebook's last cell printed no glued values")
+
+
+def glued_by_build(source: Path, colab_dir: Path) -> dict[str, str]:
+    """The text of each value the strict build glued on the page (myst-nb's glue.json)."""
+    path = colab_dir.parent / "jupyter_execute" / f"{docname(source)}.glue.json"
+    glued = json.loads(path.read_text()) if path.is_file() else {}
+    return {key: output["data"].get("text/plain") for key, output in glued.items()}
+
+
+def differences(built: dict, ran: dict) -> dict[str, tuple]:
+    """``key -> (built, ran)`` for every glued value that differs, a missing one included."""
+    return {
+        key: (built.get(key), ran.get(key))
+        for key in sorted(built.keys() | ran.keys())
+        if key not in VARY_BETWEEN_EXECUTIONS and built.get(key) != ran.get(key)
+    }
+
+
+def test_differences_name_every_other_value_and_a_missing_one():
+    built = {"a": "1", "hw_bf16_ratio": "2.0", "b": "x"}
+    assert differences(built, {"a": "1", "hw_bf16_ratio": "1.9", "b": "x"}) == {}
+    assert differences(built, {"a": "2", "hw_bf16_ratio": "2.0"}) == {
+        "a": ("1", "2"), "b": ("x", None)
+    }
+
+
 def docname(source: Path) -> str:
     return source.relative_to(REPOSITORY).with_suffix("").as_posix()
 
@@ -56,8 +139,13 @@ def docname(source: Path) -> str:
 @pytest.mark.parametrize("source", CHAPTERS, ids=docname)
 @pytest.mark.notebooks
 @pytest.mark.slow
-def test_chapter_runs_top_to_bottom_within_binder_memory_showing_every_figure(source, colab_dir):
+def test_chapter_runs_top_to_bottom_within_binder_memory_showing_every_figure(
+    source, colab_dir, runs_through_bundles, monkeypatch
+):
     notebook = jupytext.read(colab_dir / f"{docname(source)}.ipynb")
+    notebook.cells.append(nbformat.v4.new_code_cell(GLUED_CELL))
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(runs_through_bundles))  # the kernels inherit it
+    monkeypatch.setenv("DLCV_TRAINING", "forbid")  # a run missing from the bundles fails
 
     run = run_notebook(notebook)
 
@@ -67,6 +155,9 @@ def test_chapter_runs_top_to_bottom_within_binder_memory_showing_every_figure(so
     assert run.peak_rss < MEMORY_BUDGET, (
         f"{source.name}: the kernel peaked at {run.peak_rss / 1e6:.0f} MB, over the "
         f"{MEMORY_BUDGET / 1e6:.0f} MB that leaves room for Jupyter in mybinder.org's 2 GB"
+    )
+    assert differences(glued_by_build(source, colab_dir), glued_by_notebook(run.notebook)) == {}, (
+        "glued values that differ from the strict build's (built, notebook)"
     )
 
 

@@ -105,6 +105,12 @@ def test_pooling_stride_defaults_to_pool_size():
     )
 
 
+def test_pool2d_reduces_each_window_with_the_given_reduction():
+    x = np.arange(16, dtype=float).reshape(1, 4, 4, 1)
+    assert ops.pool2d(x, 2, None, "valid", np.min)[0, :, :, 0].tolist() == [[0, 2], [8, 10]]
+    assert np.array_equal(ops.pool2d(x, 2, 1, "same", np.max), ops.max_pool2d(x, 2, 1, "same"))
+
+
 def test_same_padding_puts_the_extra_zero_bottom_right():
     # A 2x2 window of ones over a 3x3 input: 'same' pads one row below and one column right.
     x = np.arange(1.0, 10.0).reshape(1, 3, 3, 1)

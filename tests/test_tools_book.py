@@ -1,5 +1,8 @@
 """tools.book: the strict build command, and page outputs as fresh as dlcv's sources."""
 
+import json
+import os
+import time
 from pathlib import Path
 
 from tools import book
@@ -94,3 +97,22 @@ def test_from_cache_forbids_training_in_the_kernels(tmp_path, monkeypatch):
     assert book.build(root=root) == 0
     assert environments[0]["DLCV_TRAINING"] == "forbid"
     assert "DLCV_TRAINING" not in environments[1]
+
+
+def test_a_build_records_when_it_started_and_which_run_cache_it_uses(tmp_path, monkeypatch):
+    root = a_checkout(tmp_path)
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("DLCV_TRAINING", raising=False)
+
+    class Done:
+        returncode = 0
+
+    monkeypatch.setattr(book.subprocess, "run", lambda command, cwd, env: Done)
+    before = time.time()
+    assert book.build(root=root, from_cache=True) == 0
+
+    record = json.loads((root / "_build" / book.BUILD_RECORD).read_text())
+    assert before <= record["started"] <= time.time()
+    assert record["run_cache"] == str(tmp_path / "runs")
+    assert record["profile"] == "quick" and record["training_forbidden"] is True
+    assert "DLCV_TRAINING" not in os.environ  # the kernels' environment is theirs only

@@ -151,3 +151,11 @@ def test_plot_accuracy_under_shift_draws_one_line_per_model_in_percent():
 def test_plot_accuracy_under_shift_wants_one_accuracy_per_shift():
     with pytest.raises(ConfigError, match="2 accuracies for 3 shifts"):
         viz.plot_accuracy_under_shift({"dense": [0.9, 0.5]}, shifts=(0, 1, 2))
+
+
+def test_kernel_images_scale_each_filter_to_its_own_range():
+    kernels = np.stack([np.arange(4.0).reshape(2, 2, 1), np.full((2, 2, 1), 5.0)], axis=-1)
+    images = viz.kernel_images(kernels)
+    assert images.shape == (2, 2, 2, 1)
+    assert images[0, :, :, 0].tolist() == [[0, 1 / 3], [2 / 3, 1]]
+    assert not images[1].any()  # a constant filter: all 0, not NaN

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +31,7 @@ STRICT_FLAGS = ("-W", "-n", "--keep-going")
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 SOURCES_STAMP = ".dlcv-sources"  # in the build folder: the sources its page outputs came from
 PAGE_OUTPUTS = (".jupyter_cache", ".doctrees", "jupyter_execute")
+BUILD_RECORD = "dlcv-build.json"  # in the build folder: when it started, with which run cache
 
 
 def sources_hash(root: Path = REPOSITORY) -> str:
@@ -74,6 +77,33 @@ def build_environment(from_cache: bool = False) -> dict[str, str]:
     return environment
 
 
+def record_build(build_dir: Path, environment: dict[str, str]) -> dict:
+    """Writes ``BUILD_RECORD`` in ``build_dir``: when the build started, its profile and the run
+    cache its kernels use, so that a test over the built site can tell the runs the build
+    trained (created after it started) from those it found (``tests/site/test_build_runs.py``).
+
+    Returns:
+        The record written.
+    """
+    from dlcv import profiles, settings
+
+    saved = dict(os.environ)
+    os.environ.update(environment)  # the kernels' environment decides the profile and cache
+    try:
+        record = {
+            "started": time.time(),
+            "profile": profiles.active().name,
+            "run_cache": str(settings.cache_dir()),
+            "training_forbidden": settings.training_forbidden(),
+        }
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    (build_dir / BUILD_RECORD).write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
 def build(
     path_output: Path | None = None, root: Path = REPOSITORY, from_cache: bool = False
 ) -> int:
@@ -88,6 +118,7 @@ def build(
     if drop_stale_page_outputs(build_dir, sources):
         print(f"dlcv's sources changed: the pages under {build_dir} execute again.")
     environment = build_environment(from_cache)
+    record_build(build_dir, environment)
     status = subprocess.run(build_command(path_output), cwd=root, env=environment).returncode
     if status == 0:
         (build_dir / SOURCES_STAMP).write_text(sources + "\n")

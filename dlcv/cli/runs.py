@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dlcv import settings
 from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples
+from dlcv.errors import ConfigError
 
 
 def add_runs_command(commands: argparse._SubParsersAction) -> None:
@@ -47,9 +48,13 @@ def add_runs_command(commands: argparse._SubParsersAction) -> None:
         "export", help="write the profile's planned runs to one archive (a bundle)",
         description="Write every planned run of the profile's edition, from the run cache, to "
         "one tar archive with a manifest.json (keys, versions, code hash, SHA-256 of each "
-        "file). Every planned run must be in the cache.",
+        "file). Every planned run (or each of --keys) must be in the cache.",
     )
     export.add_argument("path", type=Path, help="the archive to write (.tar)")
+    export.add_argument(
+        "--keys", nargs="+", metavar="KEY",
+        help="only these planned runs (a job's share of the plan); default: every planned run",
+    )
     add_profile_option(export)
     export.set_defaults(handler=export_command)
 
@@ -111,8 +116,15 @@ def export_command(args: argparse.Namespace) -> int:
     from dlcv import edition
     from dlcv.runs import bundle
 
-    planned = edition.book_plan(args.profile)
-    manifest = bundle.export_runs(args.path, [run.key for run in planned])
+    planned = [run.key for run in edition.book_plan(args.profile)]
+    keys = planned if args.keys is None else list(dict.fromkeys(args.keys))
+    unplanned = [key for key in keys if key not in planned]
+    if unplanned:
+        raise ConfigError(
+            f"{', '.join(unplanned)}: not in the plan of the {args.profile.name} profile; "
+            f"`python -m dlcv --profile {args.profile.name} runs plan` lists its keys."
+        )
+    manifest = bundle.export_runs(args.path, keys)
     print(f"Wrote {len(manifest['runs'])} run(s) to {args.path}")
     return 0
 

@@ -56,6 +56,8 @@ class MnistData:
 
         Returns:
             ``((train_images, train_labels), (test_images, test_labels))``.
+
+        Shown in: book/mnist-convnet.md
         """
         train_images = self.x_train.reshape((-1, 28, 28, 1)).astype("float32") / 255
         test_images = self.x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255

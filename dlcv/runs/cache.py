@@ -186,6 +186,7 @@ def run(
         return planned
     root = cache_root(cache_dir)  # a read-only shared cache still loads
     path = root / entry_name(config)
+    _refuse_what_is_in_the_way(path)
     if not force and (path.exists() or path.is_symlink()):
         cached = load(path, config)
         if cached is not None:
@@ -287,13 +288,19 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
     )
 
 
-def _replace(path: Path, staging: Path) -> None:
-    """Publishes ``staging`` as ``path``, first removing a damaged entry dlcv made there."""
+def _refuse_what_is_in_the_way(path: Path) -> None:
+    """Raises :class:`RunCacheError` if something dlcv did not make (a file, a link, a folder
+    without the marker) sits on the run's name: checked before loading and before training."""
     if path.is_symlink() or (path.exists() and not folders.is_dlcvs(path)):
         raise RunCacheError(
             f"{path} is in the way of a run and was not made by dlcv: move it out of the run "
             "cache, then retry."
         )
+
+
+def _replace(path: Path, staging: Path) -> None:
+    """Publishes ``staging`` as ``path``, first removing a damaged entry dlcv made there."""
+    _refuse_what_is_in_the_way(path)
     if path.exists():
         folders.remove(path)
     folders.publish(staging, path)

@@ -14,7 +14,7 @@ def _no_fit(*args, **kwargs):
     raise AssertionError("trained")
 
 
-@pytest.mark.parametrize("kind", ["file", "folder", "link"])
+@pytest.mark.parametrize("kind", ["file", "link"])
 def test_something_of_the_users_on_a_runs_name_is_refused_before_training(
     monkeypatch, tmp_path, kind
 ):
@@ -34,3 +34,33 @@ def test_something_of_the_users_on_a_runs_name_is_refused_before_training(
         train()
     assert path.is_symlink() or path.exists()
     assert not store.is_run_entry(path)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["deep-json", "fifo-history", "dev-zero-record", "fifo-model", "giant-record"],
+)
+def test_a_record_that_would_hang_or_crash_a_reader_is_retrained(damage):
+    import os
+
+    from dlcv.runs.cache import RunCacheWarning
+
+    path = train().path
+    file = {"history": store.HISTORY_FILE, "model": store.MODEL_FILE}.get(
+        damage.split("-")[-1], store.RECORD_FILE
+    )
+    (path / file).unlink()
+    if damage == "deep-json":
+        (path / file).write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    elif damage.startswith("fifo"):
+        os.mkfifo(path / file)
+    elif damage.startswith("dev-zero"):
+        (path / file).symlink_to("/dev/zero")
+    else:
+        with open(path / file, "wb") as stream:
+            stream.truncate(100 * 1024**3)
+    listed = store.list_runs(path.parent)  # reads run.json only, and returns
+    assert listed == [] if file == store.RECORD_FILE else len(listed) == 1
+    with pytest.warns(RunCacheWarning, match="training it again"):
+        again = train()
+    assert not again.from_cache and train().from_cache

@@ -270,7 +270,7 @@ def _verified(archive: tarfile.TarFile) -> tuple[dict, dict]:
             history_member = members[f"runs/{entry}/{store.HISTORY_FILE}"]
             history = json.loads(archive.extractfile(history_member).read())
             store.check_history(history, record["best_epoch"])
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise BundleError(f"The bundle's run {entry} has a damaged record ({error}).") \
                 from error
         key = entry.rsplit("-", 1)[-1]
@@ -299,7 +299,7 @@ def _manifest(archive: tarfile.TarFile, info: tarfile.TarInfo) -> dict:
                     for r in manifest["runs"])
             and isinstance(manifest.get("training_source"), str)
         )
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         ok = False
     if not ok:
         raise BundleError("The bundle's manifest.json is not one dlcv writes.")

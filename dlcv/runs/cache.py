@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -232,6 +233,8 @@ def load(path: Path, config: dict) -> Run | None:
         record, history = read_record(path)
         if record["config"] != config:
             raise InvalidRecordError("the stored configuration differs from the requested one")
+        if not stat.S_ISREG((path / MODEL_FILE).stat().st_mode):  # a FIFO would hang
+            raise InvalidRecordError(f"{MODEL_FILE} is not a regular file")
         model = keras.saving.load_model(path / MODEL_FILE)
     except Exception as error:  # any damage to an entry means: train again
         warnings.warn(

@@ -12,6 +12,7 @@ import datetime
 import json
 import math
 import re
+import stat
 from pathlib import Path
 
 from dlcv import folders, settings
@@ -22,6 +23,8 @@ HISTORY_FILE = "history.json"
 RECORD_FILE = "run.json"
 ENTRY_FILES = (MODEL_FILE, HISTORY_FILE, RECORD_FILE)
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAX_RECORD_BYTES = 16 * 1024**2
+"""The largest ``run.json`` or ``history.json`` read (dlcv writes a few KiB)."""
 
 
 class InvalidRecordError(ValueError):
@@ -62,14 +65,28 @@ def read_record(path: Path) -> tuple[dict, dict]:
         OSError: if a file cannot be read.
         InvalidRecordError: if a file is not JSON, or lacks a field or has one of a wrong type.
     """
-    try:
-        record = json.loads((path / RECORD_FILE).read_text())
-        history = json.loads((path / HISTORY_FILE).read_text())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidRecordError(f"not JSON ({error})") from error
+    record = read_json(path / RECORD_FILE)
+    history = read_json(path / HISTORY_FILE)
     check_record(record)
     check_history(history, record["best_epoch"])
     return record, history
+
+
+def read_json(path: Path):
+    """The JSON value in ``path``, which must be a regular file of at most
+    :data:`MAX_RECORD_BYTES` (a FIFO, a device or a giant file would hang the read).
+
+    Raises:
+        OSError: if the file cannot be read.
+        InvalidRecordError: if it is not a regular file of a record's size, or not JSON.
+    """
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_RECORD_BYTES:
+        raise InvalidRecordError(f"{path.name} is not a regular file of a record's size")
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise InvalidRecordError(f"{path.name} is not JSON ({error})") from error
 
 
 def check_record(record) -> None:
@@ -135,8 +152,8 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     records = []
     for entry in entries:
         try:
-            record = json.loads((entry / RECORD_FILE).read_text())
-        except (OSError, ValueError, UnicodeDecodeError):
+            record = read_json(entry / RECORD_FILE)
+        except (OSError, ValueError):
             continue
         if not isinstance(record, dict):
             continue
@@ -196,8 +213,8 @@ def is_run_entry(path: Path) -> bool:
     if not folders.is_dlcvs(path):
         return False
     try:
-        check_record(json.loads((path / RECORD_FILE).read_text()))
-    except (OSError, ValueError, UnicodeDecodeError):
+        check_record(read_json(path / RECORD_FILE))
+    except (OSError, ValueError):
         return False
     return True
 

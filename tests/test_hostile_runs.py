@@ -64,3 +64,11 @@ def test_a_record_that_would_hang_or_crash_a_reader_is_retrained(damage):
     with pytest.warns(RunCacheWarning, match="training it again"):
         again = train()
     assert not again.from_cache and train().from_cache
+
+
+@pytest.mark.parametrize("run_id", [None, 5, ["x"], b"x"])
+def test_removing_a_run_by_an_id_that_is_no_string_is_a_clear_error(tmp_path, run_id):
+    from dlcv.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="No run"):
+        store.remove_run(run_id, tmp_path)

@@ -237,8 +237,8 @@ def remove_run(run_id: str, cache_dir: str | Path | None = None) -> Path:
         RunCacheError: if the entry cannot be deleted (a read-only cache, say).
     """
     root = cache_root(cache_dir)
-    path = root / run_id
-    if not (isinstance(run_id, str) and _RUN_ID.fullmatch(run_id) and is_run_entry(path)):
+    if not (isinstance(run_id, str) and _RUN_ID.fullmatch(run_id)
+            and is_run_entry(path := root / run_id)):
         raise ConfigError(
             f"No run {run_id!r} in {root} (a run is a folder dlcv made, with its run.json); "
             "`python -m dlcv runs` lists the ids of the runs."

@@ -72,3 +72,14 @@ def test_removing_a_run_by_an_id_that_is_no_string_is_a_clear_error(tmp_path, ru
 
     with pytest.raises(ConfigError, match="No run"):
         store.remove_run(run_id, tmp_path)
+
+
+def test_a_cached_model_replaced_by_another_is_retrained():
+    from dlcv.runs.cache import RunCacheWarning
+
+    path = train().path
+    inputs = keras.Input(shape=(3,))
+    keras.Model(inputs, keras.layers.Dense(5)(inputs)).save(path / store.MODEL_FILE)
+    with pytest.warns(RunCacheWarning, match="not the model this run saved"):
+        again = train()
+    assert not again.from_cache and again.model.output_shape[-1] != 5

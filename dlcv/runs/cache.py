@@ -24,6 +24,7 @@ from dlcv.runs.store import (
     RECORD_FILE,
     InvalidRecordError,
     cache_root,
+    file_sha256,
     read_record,
     writable_cache,
 )
@@ -235,6 +236,8 @@ def load(path: Path, config: dict) -> Run | None:
             raise InvalidRecordError("the stored configuration differs from the requested one")
         if not stat.S_ISREG((path / MODEL_FILE).stat().st_mode):  # a FIFO would hang
             raise InvalidRecordError(f"{MODEL_FILE} is not a regular file")
+        if "model_sha256" in record and file_sha256(path / MODEL_FILE) != record["model_sha256"]:
+            raise InvalidRecordError(f"{MODEL_FILE} is not the model this run saved")
         model = keras.saving.load_model(path / MODEL_FILE)
     except Exception as error:  # any damage to an entry means: train again
         warnings.warn(
@@ -268,6 +271,7 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
             "seconds": trained.seconds,
             "best_epoch": trained.best_epoch,
             "created": time.time(),
+            "model_sha256": file_sha256(staging / MODEL_FILE),
         }
         if profile is not None:
             record["profile"] = profile

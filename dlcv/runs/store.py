@@ -9,6 +9,7 @@ neither Keras nor TensorFlow, so ``python -m dlcv runs`` answers at once.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import math
 import re
@@ -89,6 +90,15 @@ def read_json(path: Path):
         raise InvalidRecordError(f"{path.name} is not JSON ({error})") from error
 
 
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a model may be hundreds of MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def check_record(record) -> None:
     """Raises :class:`InvalidRecordError` unless ``record`` has the fields and types of a
     ``run.json`` dlcv wrote."""
@@ -103,6 +113,11 @@ def check_record(record) -> None:
         raise InvalidRecordError("its metrics are not numbers by name")
     if not (_number(record.get("seconds")) and record["seconds"] >= 0):
         raise InvalidRecordError("its seconds are not a number")
+    model_sha256 = record.get("model_sha256")  # absent in records of earlier dlcv versions
+    if model_sha256 is not None and not (
+        isinstance(model_sha256, str) and re.fullmatch(r"[0-9a-f]{64}", model_sha256)
+    ):
+        raise InvalidRecordError("its model_sha256 is not a SHA-256")
     best = record.get("best_epoch")
     if not (isinstance(best, int) and not isinstance(best, bool) and best >= 1):
         raise InvalidRecordError("its best_epoch is not a positive integer")

@@ -88,6 +88,11 @@ def build_and_compile(
     try:
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build_model(**(model_kwargs or {}))
+            if not isinstance(model, keras.Model):
+                raise ConfigError(
+                    f"{getattr(build_model, '__name__', build_model)}() returned a "
+                    f"{type(model).__name__}, not a Keras model."
+                )
             model.compile(
                 optimizer=_optimizer(optimizer, learning_rate),
                 loss=loss,

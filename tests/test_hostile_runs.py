@@ -83,3 +83,35 @@ def test_a_cached_model_replaced_by_another_is_retrained():
     with pytest.warns(RunCacheWarning, match="not the model this run saved"):
         again = train()
     assert not again.from_cache and again.model.output_shape[-1] != 5
+
+
+def _returns_none():
+    return None
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"name": "../escape"}, "cannot name a run's folder"),
+        ({"name": "a/b"}, "cannot name a run's folder"),
+        ({"name": ""}, "cannot name a run's folder"),
+        ({"name": "x" * 300}, "cannot name a run's folder"),
+        ({"name": "a\0b"}, "cannot name a run's folder"),
+        ({"metrics": None}, "metrics must be a list"),
+        ({"model_kwargs": [1]}, "model_kwargs must be a dict"),
+        ({"model_kwargs": {"bogus": 1}}, "do not fit"),
+        ({"build_model": None}, "build_model must be"),
+        ({"build_model": _returns_none}, "not a Keras model"),
+        ({"profile": 5}, "profile must be"),
+    ],
+)
+def test_bad_run_arguments_are_clear_errors_and_write_nothing_outside_the_cache(
+    monkeypatch, tmp_path, overrides, message
+):
+    from dlcv.errors import ConfigError
+
+    monkeypatch.setattr(keras.Model, "fit", _no_fit)
+    before = set(tmp_path.iterdir())
+    with pytest.raises(ConfigError, match=message):
+        train(**overrides)
+    assert set(tmp_path.iterdir()) - before <= {tmp_path / "runs"}

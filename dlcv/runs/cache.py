@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 import stat
 import time
 import warnings
@@ -151,6 +153,7 @@ def run(
             f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
             "(train, validation and test pipelines, and info)."
         )
+    _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile)
     training.check_arguments(
         epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, monitor=monitor, seed=seed,
@@ -218,6 +221,37 @@ def run(
     return _train_and_store(model, data, config, path, verbose, profile)
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile) -> None:
+    """Refuses, before anything is built, the arguments of :func:`run` that would otherwise
+    fail deep inside (or name a cache entry outside the cache)."""
+    if not callable(build_model) or not hasattr(build_model, "__name__"):
+        raise ConfigError(
+            f"build_model must be a function that builds a model, got {build_model!r}."
+        )
+    if not isinstance(data.info, dict):
+        raise ConfigError(f"data.info must be a dict, got a {type(data.info).__name__}.")
+    if model_kwargs is not None and not isinstance(model_kwargs, dict):
+        raise ConfigError(f"model_kwargs must be a dict, got {model_kwargs!r}.")
+    try:
+        inspect.signature(build_model).bind(**(model_kwargs or {}))
+    except TypeError as error:
+        raise ConfigError(f"model_kwargs do not fit {build_model.__name__}(): {error}.") from None
+    except ValueError:  # no signature to check (a builtin): building will tell
+        pass
+    if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
+        raise ConfigError(f"metrics must be a list of metric names, got {metrics!r}.")
+    if name is not None and not (isinstance(name, str) and _NAME.fullmatch(name)):
+        raise ConfigError(
+            f"name {name!r} cannot name a run's folder: use up to 100 letters, digits, '_', "
+            "'.' or '-', starting with a letter or digit."
+        )
+    if profile is not None and not isinstance(profile, str):
+        raise ConfigError(f"profile must be a profile's name, got {profile!r}.")
+
+
 _RUN_ARGUMENTS = (
     "build_model", "data", "epochs", "model_kwargs", "optimizer", "learning_rate", "loss",
     "metrics", "monitor", "mode", "seed", "name", "force", "train", "verbose", "cache_dir",
@@ -263,7 +297,9 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
     process published the same run meanwhile (the rename loses the race), loads that one."""
     staging = folders.make_staging(path.parent, path.name)
     try:
-        trained = training.fit_and_evaluate(model, data, config["fit"], staging / MODEL_FILE, verbose)
+        trained = training.fit_and_evaluate(
+            model, data, config["fit"], staging / MODEL_FILE, verbose
+        )
         record = {
             "config": config,
             "key": run_key(config),

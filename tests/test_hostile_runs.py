@@ -115,3 +115,40 @@ def test_bad_run_arguments_are_clear_errors_and_write_nothing_outside_the_cache(
     with pytest.raises(ConfigError, match=message):
         train(**overrides)
     assert set(tmp_path.iterdir()) - before <= {tmp_path / "runs"}
+
+
+@pytest.mark.parametrize("source", ["/" + "x" * 5000, "~nosuchuser9/runs.tar", "sparse"])
+def test_a_bundle_path_too_long_of_no_user_or_giant_is_a_bundle_error(tmp_path, source):
+    from dlcv.errors import BundleError
+    from dlcv.runs.bundle import import_runs
+
+    if source == "sparse":
+        source = tmp_path / "huge.tar"
+        with open(source, "wb") as stream:
+            stream.truncate(200 * 1024**3)
+    with pytest.raises(BundleError):
+        import_runs(source, tmp_path / "runs")
+
+
+def test_a_bundle_url_with_a_space_is_a_bundle_error(tmp_path):
+    from dlcv.errors import BundleError
+    from dlcv.runs.bundle import import_runs
+
+    with pytest.raises(BundleError, match="could not be downloaded"):
+        import_runs("http://a b/c.tar", tmp_path / "runs")
+
+
+def test_a_cache_dir_of_an_unknown_user_is_a_config_error(monkeypatch):
+    from dlcv import settings
+    from dlcv.errors import ConfigError
+
+    monkeypatch.setenv("DLCV_CACHE_DIR", "~nosuchuser9/runs")
+    with pytest.raises(ConfigError, match="DLCV_CACHE_DIR"):
+        settings.cache_dir()
+
+
+def test_a_blank_cache_dir_is_the_default_not_a_folder_named_blank(monkeypatch):
+    from dlcv import settings
+
+    monkeypatch.setenv("DLCV_CACHE_DIR", "   ")
+    assert settings.cache_dir().name == "runs"

@@ -152,3 +152,30 @@ def test_a_blank_cache_dir_is_the_default_not_a_folder_named_blank(monkeypatch):
 
     monkeypatch.setenv("DLCV_CACHE_DIR", "   ")
     assert settings.cache_dir().name == "runs"
+
+
+def test_a_bundle_download_cut_short_of_its_content_length_is_refused(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from dlcv.errors import BundleError
+    from dlcv.runs.bundle import import_runs
+
+    class Cut(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "20480")
+            self.end_headers()
+            self.wfile.write(b"\0" * 10240)  # an empty tar, cut in half
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Cut)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(BundleError, match="was cut"):
+            import_runs(f"http://127.0.0.1:{server.server_address[1]}/b.tar", tmp_path / "r")
+    finally:
+        server.shutdown()

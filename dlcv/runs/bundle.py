@@ -220,6 +220,12 @@ def _download(url: str, target: Path) -> None:
                 if size > MAX_BUNDLE_BYTES:
                     raise BundleError(f"{url} is larger than a bundle may be.")
                 out.write(block)
+            expected = response.headers.get("Content-Length", "")
+            if expected.isdigit() and int(expected) != size:
+                raise BundleError(
+                    f"The download of {url} was cut after {size} of {expected} bytes; "
+                    "retry, or download it yourself and import the file."
+                )
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError,
             ValueError) as error:
         raise BundleError(

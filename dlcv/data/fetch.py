@@ -24,7 +24,6 @@ from tqdm import tqdm
 from dlcv import folders
 from dlcv.errors import ArchiveError, ConfigError, DownloadError
 
-
 MAX_UNPACKED_BYTES = 4 * 1024**3
 """The most an archive may unpack to: the largest real archive, 0.8 GB, with room to spare."""
 

@@ -158,6 +158,9 @@ def run(
         epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, monitor=monitor, seed=seed,
     )
+    # NumPy numbers (np.int64(3)) are accepted, and keyed as the Python numbers they equal
+    epochs, seed = int(epochs), int(seed)
+    learning_rate = None if learning_rate is None else float(learning_rate)
     mode = training.resolve_mode(monitor, mode)
     policy = training.resolve_precision(precision)
     model_kwargs = dict(model_kwargs or {})

@@ -98,6 +98,7 @@ def test_a_cached_model_replaced_by_another_is_retrained():
         ({"model_kwargs": {"bogus": 1}}, "do not fit"),
         ({"build_model": None}, "build_model must be"),
         ({"profile": 5}, "profile must be"),
+        ({"cache_dir": 5}, "cache_dir must be"),
     ],
 )
 def test_bad_run_arguments_are_clear_errors_and_write_nothing_outside_the_cache(

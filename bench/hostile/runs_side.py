@@ -587,7 +587,7 @@ def _arguments(probe) -> None:
         "model_kwargs": [[1], "x", {"bogus": 1}],
         "name": ["../escape", "a/b", "", ".hidden", "x" * 300, "a\0b", 5, "a\nb"],
         "precision": ["bogus", "", None, "float64"],
-        "cache_dir": [5, ""],
+        "cache_dir": [5],
         "profile": [5, ["quick"]],
     }
     for argument, values in bad.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import re
 import stat
 import time
@@ -153,7 +154,7 @@ def run(
             f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
             "(train, validation and test pipelines, and info)."
         )
-    _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile)
+    _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile, cache_dir)
     training.check_arguments(
         epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, monitor=monitor, seed=seed,
@@ -227,7 +228,9 @@ def run(
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
-def _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile) -> None:
+def _check_run_arguments(
+    build_model, data, model_kwargs, metrics, name, profile, cache_dir
+) -> None:
     """Refuses, before anything is built, the arguments of :func:`run` that would otherwise
     fail deep inside (or name a cache entry outside the cache)."""
     if not callable(build_model) or not hasattr(build_model, "__name__"):
@@ -251,6 +254,8 @@ def _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile
             f"name {name!r} cannot name a run's folder: use up to 100 letters, digits, '_', "
             "'.' or '-', starting with a letter or digit."
         )
+    if cache_dir is not None and not isinstance(cache_dir, str | os.PathLike):
+        raise ConfigError(f"cache_dir must be a folder's path, got {cache_dir!r}.")
     if profile is not None and not isinstance(profile, str):
         raise ConfigError(f"profile must be a profile's name, got {profile!r}.")
 

@@ -38,7 +38,7 @@ def test_something_of_the_users_on_a_runs_name_is_refused_before_training(
 
 @pytest.mark.parametrize(
     "damage",
-    ["deep-json", "fifo-history", "dev-zero-record", "fifo-model", "giant-record"],
+    ["deep-json", "fifo-history", "dev-zero-record", "fifo-model", "giant-record", "giant-model"],
 )
 def test_a_record_that_would_hang_or_crash_a_reader_is_retrained(damage):
     import os

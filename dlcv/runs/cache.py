@@ -32,6 +32,9 @@ from dlcv.runs.store import (
     writable_cache,
 )
 
+MAX_MODEL_BYTES = 2 * 1024**3
+"""The largest ``model.keras`` loaded (the largest a bundle may carry, too)."""
+
 
 class RunCacheWarning(UserWarning):
     """A cached run could not be loaded and is trained again."""
@@ -276,8 +279,10 @@ def load(path: Path, config: dict) -> Run | None:
         record, history = read_record(path)
         if record["config"] != config:
             raise InvalidRecordError("the stored configuration differs from the requested one")
-        if not stat.S_ISREG((path / MODEL_FILE).stat().st_mode):  # a FIFO would hang
-            raise InvalidRecordError(f"{MODEL_FILE} is not a regular file")
+        model_status = (path / MODEL_FILE).stat()
+        # a FIFO would hang loading, a giant (sparse) file hashing
+        if not stat.S_ISREG(model_status.st_mode) or model_status.st_size > MAX_MODEL_BYTES:
+            raise InvalidRecordError(f"{MODEL_FILE} is not a regular file of a model's size")
         if "model_sha256" in record and file_sha256(path / MODEL_FILE) != record["model_sha256"]:
             raise InvalidRecordError(f"{MODEL_FILE} is not the model this run saved")
         model = keras.saving.load_model(path / MODEL_FILE)

@@ -62,4 +62,11 @@ def cache_dir() -> Path:
 
 def _directory(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
-    return Path(value).expanduser().resolve() if value else default
+    if not value or not value.strip():  # set but blank: as unset, not a folder named "  "
+        return default
+    try:
+        return Path(value).expanduser().resolve()
+    except (RuntimeError, OSError) as error:  # ~nosuchuser, a link loop
+        raise ConfigError(
+            f"{variable}={value!r} is not a usable folder ({error}); point it at a folder."
+        ) from error

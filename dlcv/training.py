@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import inspect
 import math
+import numbers
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -234,12 +235,14 @@ def check_arguments(
             not a finite positive number, a name is not one Keras knows, or ``monitor`` names no
             quantity that training will log.
     """
-    if not (isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 1):
+    if not (isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool) and epochs >= 1):
         raise ConfigError(f"epochs must be a positive integer, got {epochs!r}.")
-    if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**32):
+    if not (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed < 2**32
+    ):
         raise ConfigError(f"seed must be an integer from 0 to 2**32 - 1, got {seed!r}.")
     if learning_rate is not None and not (
-        isinstance(learning_rate, int | float)
+        isinstance(learning_rate, numbers.Real)
         and not isinstance(learning_rate, bool)
         and math.isfinite(learning_rate)
         and learning_rate > 0

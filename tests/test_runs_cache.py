@@ -104,7 +104,7 @@ def test_an_unmarked_folder_in_the_way_of_a_run_is_left_alone():
 
     first = train()
     (first.path / folders.MARKER).unlink()
-    with pytest.warns(RunCacheWarning), pytest.raises(RunCacheError, match="not made by dlcv"):
+    with pytest.raises(RunCacheError, match="not made by dlcv"):
         train()
     assert (first.path / store.RECORD_FILE).exists()
 

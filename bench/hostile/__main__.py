@@ -1,4 +1,5 @@
-"""Hostile probes of dlcv's data side, each classified automatically; a summary at the end.
+"""Hostile probes of dlcv (the data side: probes.py and families.py; the run side: runs_side.py),
+each classified automatically; a summary at the end.
 
     PYTHONPATH=$PWD .venv/bin/python -m bench.hostile            # all probes
     PYTHONPATH=$PWD .venv/bin/python -m bench.hostile -k archive # those whose name holds it

@@ -259,9 +259,11 @@ def probe(name: str):
 
 
 def registry() -> dict[str, Probe]:
-    from bench.hostile import families
+    from bench.hostile import families, runs_side
 
-    families.register_all(probe)
+    if not _PROBES:
+        families.register_all(probe)
+        runs_side.register_all(probe)
     return {p.name: p for p in _PROBES}
 
 

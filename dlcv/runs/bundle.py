@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -195,9 +196,15 @@ def _local(source: str | Path, root: Path):
         finally:
             download.unlink(missing_ok=True)
         return
-    path = Path(text).expanduser()
-    if not path.is_file():
+    try:
+        path = Path(text).expanduser()
+        size = path.stat().st_size if path.is_file() else None
+    except (OSError, ValueError, RuntimeError) as error:  # too long, a NUL, ~unknown-user
+        raise BundleError(f"{text!r} is not a path of a bundle of runs ({error}).") from error
+    if size is None:
         raise BundleError(f"{path} is not a file: give the path or URL of a bundle of runs.")
+    if size > MAX_BUNDLE_BYTES:  # reading it through every decompressor would take hours
+        raise BundleError(f"{path} is larger than a bundle of runs may be.")
     yield path
 
 
@@ -213,7 +220,14 @@ def _download(url: str, target: Path) -> None:
                 if size > MAX_BUNDLE_BYTES:
                     raise BundleError(f"{url} is larger than a bundle may be.")
                 out.write(block)
-    except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as error:
+            expected = response.headers.get("Content-Length", "")
+            if expected.isdigit() and int(expected) != size:
+                raise BundleError(
+                    f"The download of {url} was cut after {size} of {expected} bytes; "
+                    "retry, or download it yourself and import the file."
+                )
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError,
+            ValueError) as error:
         raise BundleError(
             f"The bundle at {url} could not be downloaded ({error}); check the URL and the "
             "connection, or download it yourself and import the file."
@@ -270,7 +284,7 @@ def _verified(archive: tarfile.TarFile) -> tuple[dict, dict]:
             history_member = members[f"runs/{entry}/{store.HISTORY_FILE}"]
             history = json.loads(archive.extractfile(history_member).read())
             store.check_history(history, record["best_epoch"])
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
             raise BundleError(f"The bundle's run {entry} has a damaged record ({error}).") \
                 from error
         key = entry.rsplit("-", 1)[-1]
@@ -299,7 +313,7 @@ def _manifest(archive: tarfile.TarFile, info: tarfile.TarInfo) -> dict:
                     for r in manifest["runs"])
             and isinstance(manifest.get("training_source"), str)
         )
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         ok = False
     if not ok:
         raise BundleError("The bundle's manifest.json is not one dlcv writes.")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import re
+import stat
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,9 +27,13 @@ from dlcv.runs.store import (
     RECORD_FILE,
     InvalidRecordError,
     cache_root,
+    file_sha256,
     read_record,
     writable_cache,
 )
+
+MAX_MODEL_BYTES = 2 * 1024**3
+"""The largest ``model.keras`` loaded (the largest a bundle may carry, too)."""
 
 
 class RunCacheWarning(UserWarning):
@@ -149,10 +157,14 @@ def run(
             f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
             "(train, validation and test pipelines, and info)."
         )
+    _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile, cache_dir)
     training.check_arguments(
         epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, monitor=monitor, seed=seed,
     )
+    # NumPy numbers (np.int64(3)) are accepted, and keyed as the Python numbers they equal
+    epochs, seed = int(epochs), int(seed)
+    learning_rate = None if learning_rate is None else float(learning_rate)
     mode = training.resolve_mode(monitor, mode)
     policy = training.resolve_precision(precision)
     model_kwargs = dict(model_kwargs or {})
@@ -186,6 +198,7 @@ def run(
         return planned
     root = cache_root(cache_dir)  # a read-only shared cache still loads
     path = root / entry_name(config)
+    _refuse_what_is_in_the_way(path)
     if not force and (path.exists() or path.is_symlink()):
         cached = load(path, config)
         if cached is not None:
@@ -215,6 +228,41 @@ def run(
     return _train_and_store(model, data, config, path, verbose, profile)
 
 
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def _check_run_arguments(
+    build_model, data, model_kwargs, metrics, name, profile, cache_dir
+) -> None:
+    """Refuses, before anything is built, the arguments of :func:`run` that would otherwise
+    fail deep inside (or name a cache entry outside the cache)."""
+    if not callable(build_model) or not hasattr(build_model, "__name__"):
+        raise ConfigError(
+            f"build_model must be a function that builds a model, got {build_model!r}."
+        )
+    if not isinstance(data.info, dict):
+        raise ConfigError(f"data.info must be a dict, got a {type(data.info).__name__}.")
+    if model_kwargs is not None and not isinstance(model_kwargs, dict):
+        raise ConfigError(f"model_kwargs must be a dict, got {model_kwargs!r}.")
+    try:
+        inspect.signature(build_model).bind(**(model_kwargs or {}))
+    except TypeError as error:
+        raise ConfigError(f"model_kwargs do not fit {build_model.__name__}(): {error}.") from None
+    except ValueError:  # no signature to check (a builtin): building will tell
+        pass
+    if isinstance(metrics, str) or not isinstance(metrics, list | tuple):
+        raise ConfigError(f"metrics must be a list of metric names, got {metrics!r}.")
+    if name is not None and not (isinstance(name, str) and _NAME.fullmatch(name)):
+        raise ConfigError(
+            f"name {name!r} cannot name a run's folder: use up to 100 letters, digits, '_', "
+            "'.' or '-', starting with a letter or digit."
+        )
+    if cache_dir is not None and not isinstance(cache_dir, str | os.PathLike):
+        raise ConfigError(f"cache_dir must be a folder's path, got {cache_dir!r}.")
+    if profile is not None and not isinstance(profile, str):
+        raise ConfigError(f"profile must be a profile's name, got {profile!r}.")
+
+
 _RUN_ARGUMENTS = (
     "build_model", "data", "epochs", "model_kwargs", "optimizer", "learning_rate", "loss",
     "metrics", "monitor", "mode", "seed", "name", "force", "train", "verbose", "cache_dir",
@@ -231,6 +279,12 @@ def load(path: Path, config: dict) -> Run | None:
         record, history = read_record(path)
         if record["config"] != config:
             raise InvalidRecordError("the stored configuration differs from the requested one")
+        model_status = (path / MODEL_FILE).stat()
+        # a FIFO would hang loading, a giant (sparse) file hashing
+        if not stat.S_ISREG(model_status.st_mode) or model_status.st_size > MAX_MODEL_BYTES:
+            raise InvalidRecordError(f"{MODEL_FILE} is not a regular file of a model's size")
+        if "model_sha256" in record and file_sha256(path / MODEL_FILE) != record["model_sha256"]:
+            raise InvalidRecordError(f"{MODEL_FILE} is not the model this run saved")
         model = keras.saving.load_model(path / MODEL_FILE)
     except Exception as error:  # any damage to an entry means: train again
         warnings.warn(
@@ -266,6 +320,7 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
             "seconds": trained.seconds,
             "best_epoch": trained.best_epoch,
             "created": time.time(),
+            "model_sha256": file_sha256(staging / MODEL_FILE),
         }
         if profile is not None:
             record["profile"] = profile
@@ -289,13 +344,19 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
     )
 
 
-def _replace(path: Path, staging: Path) -> None:
-    """Publishes ``staging`` as ``path``, first removing a damaged entry dlcv made there."""
+def _refuse_what_is_in_the_way(path: Path) -> None:
+    """Raises :class:`RunCacheError` if something dlcv did not make (a file, a link, a folder
+    without the marker) sits on the run's name: checked before loading and before training."""
     if path.is_symlink() or (path.exists() and not folders.is_dlcvs(path)):
         raise RunCacheError(
             f"{path} is in the way of a run and was not made by dlcv: move it out of the run "
             "cache, then retry."
         )
+
+
+def _replace(path: Path, staging: Path) -> None:
+    """Publishes ``staging`` as ``path``, first removing a damaged entry dlcv made there."""
+    _refuse_what_is_in_the_way(path)
     if path.exists():
         folders.remove(path)
     folders.publish(staging, path)

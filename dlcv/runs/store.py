@@ -9,9 +9,11 @@ neither Keras nor TensorFlow, so ``python -m dlcv runs`` answers at once.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import math
 import re
+import stat
 from pathlib import Path
 
 from dlcv import folders, settings
@@ -22,6 +24,8 @@ HISTORY_FILE = "history.json"
 RECORD_FILE = "run.json"
 ENTRY_FILES = (MODEL_FILE, HISTORY_FILE, RECORD_FILE)
 _RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAX_RECORD_BYTES = 16 * 1024**2
+"""The largest ``run.json`` or ``history.json`` read (dlcv writes a few KiB)."""
 
 
 class InvalidRecordError(ValueError):
@@ -62,14 +66,37 @@ def read_record(path: Path) -> tuple[dict, dict]:
         OSError: if a file cannot be read.
         InvalidRecordError: if a file is not JSON, or lacks a field or has one of a wrong type.
     """
-    try:
-        record = json.loads((path / RECORD_FILE).read_text())
-        history = json.loads((path / HISTORY_FILE).read_text())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidRecordError(f"not JSON ({error})") from error
+    record = read_json(path / RECORD_FILE)
+    history = read_json(path / HISTORY_FILE)
     check_record(record)
     check_history(history, record["best_epoch"])
     return record, history
+
+
+def read_json(path: Path):
+    """The JSON value in ``path``, which must be a regular file of at most
+    :data:`MAX_RECORD_BYTES` (a FIFO, a device or a giant file would hang the read).
+
+    Raises:
+        OSError: if the file cannot be read.
+        InvalidRecordError: if it is not a regular file of a record's size, or not JSON.
+    """
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_RECORD_BYTES:
+        raise InvalidRecordError(f"{path.name} is not a regular file of a record's size")
+    try:
+        return json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise InvalidRecordError(f"{path.name} is not JSON ({error})") from error
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (a model may be hundreds of MiB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def check_record(record) -> None:
@@ -86,6 +113,11 @@ def check_record(record) -> None:
         raise InvalidRecordError("its metrics are not numbers by name")
     if not (_number(record.get("seconds")) and record["seconds"] >= 0):
         raise InvalidRecordError("its seconds are not a number")
+    model_sha256 = record.get("model_sha256")  # absent in records of earlier dlcv versions
+    if model_sha256 is not None and not (
+        isinstance(model_sha256, str) and re.fullmatch(r"[0-9a-f]{64}", model_sha256)
+    ):
+        raise InvalidRecordError("its model_sha256 is not a SHA-256")
     best = record.get("best_epoch")
     if not (isinstance(best, int) and not isinstance(best, bool) and best >= 1):
         raise InvalidRecordError("its best_epoch is not a positive integer")
@@ -135,8 +167,8 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     records = []
     for entry in entries:
         try:
-            record = json.loads((entry / RECORD_FILE).read_text())
-        except (OSError, ValueError, UnicodeDecodeError):
+            record = read_json(entry / RECORD_FILE)
+        except (OSError, ValueError):
             continue
         if not isinstance(record, dict):
             continue
@@ -196,8 +228,8 @@ def is_run_entry(path: Path) -> bool:
     if not folders.is_dlcvs(path):
         return False
     try:
-        check_record(json.loads((path / RECORD_FILE).read_text()))
-    except (OSError, ValueError, UnicodeDecodeError):
+        check_record(read_json(path / RECORD_FILE))
+    except (OSError, ValueError):
         return False
     return True
 
@@ -220,8 +252,8 @@ def remove_run(run_id: str, cache_dir: str | Path | None = None) -> Path:
         RunCacheError: if the entry cannot be deleted (a read-only cache, say).
     """
     root = cache_root(cache_dir)
-    path = root / run_id
-    if not (isinstance(run_id, str) and _RUN_ID.fullmatch(run_id) and is_run_entry(path)):
+    if not (isinstance(run_id, str) and _RUN_ID.fullmatch(run_id)
+            and is_run_entry(path := root / run_id)):
         raise ConfigError(
             f"No run {run_id!r} in {root} (a run is a folder dlcv made, with its run.json); "
             "`python -m dlcv runs` lists the ids of the runs."

@@ -3,7 +3,7 @@
 The full profile's settings (180x180 images, batches of 32, RMSprop) on the drawn sample at the
 full profile's counts (1,000 / 500 / 1,000 per split), prepared in a temporary ``DLCV_DATA_DIR``
 so that nothing of the shared cache is touched. Each model is built and compiled as
-:func:`dlcv.training.run` does (:func:`dlcv.training.build_and_compile`) and fitted with
+:func:`dlcv.runs.run` does (:func:`dlcv.training.build_and_compile`) and fitted with
 validation, as the plan trains it, for ``--epochs`` epochs; the first epoch also traces the
 graph and fills the pipeline's cache, so the last epoch is the steady rate.
 

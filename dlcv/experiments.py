@@ -277,7 +277,7 @@ def train_mnist_model(
         model_kwargs: keyword arguments of ``build_model``.
         epochs: overrides the profile's number of epochs.
         monitor, mode: the quantity whose best epoch the checkpoint keeps, and whether best is
-            its ``"min"`` or ``"max"`` (see :func:`dlcv.training.run`).
+            its ``"min"`` or ``"max"`` (see :func:`dlcv.runs.run`).
         force, verbose: as for :func:`train_mnist`.
 
     Example (not run here: it trains)::

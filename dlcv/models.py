@@ -1,6 +1,6 @@
 """The book's convnets, built with the Keras Functional API.
 
-Each builder returns a fresh, uncompiled ``keras.Model``; :func:`dlcv.training.run` compiles
+Each builder returns a fresh, uncompiled ``keras.Model``; :func:`dlcv.runs.run` compiles
 and trains it. The architectures are exactly those of the book, so parameter counts match it.
 """
 

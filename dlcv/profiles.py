@@ -46,7 +46,7 @@ class Profile:
         baseline_epochs: epochs of the cats-vs-dogs convnet without regularization.
         regularized_epochs: epochs with augmentation or dropout, which slow overfitting down.
         precision: the Keras dtype policy every model trains in (see
-            :func:`dlcv.training.run`); ``"auto"`` takes the hardware's fastest.
+            :func:`dlcv.runs.run`); ``"auto"`` takes the hardware's fastest.
         seeds: the training seeds over which the lessons are measured; the first is the one
             a page shows when it shows a single run.
         images_per_second: measured training rates (training images per second of a run's

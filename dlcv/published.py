@@ -27,7 +27,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from dlcv import settings
+from dlcv import profiles, settings
 
 REPOSITORY = "dlcv-book/dlcv"
 RELEASES_URL = f"https://github.com/{REPOSITORY}/releases/download"
@@ -105,7 +105,7 @@ def import_runs(profile: str | None = None, *, releases_url: str | None = None) 
     Returns:
         Whether every run of the edition's plan is now in the run cache.
     """
-    profile = profile or settings.profile()
+    profile = profile or profiles.active().name
     try:
         keys = planned_keys(profile)
     except (OSError, ValueError, KeyError, subprocess.SubprocessError) as error:

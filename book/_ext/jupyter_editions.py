@@ -184,7 +184,7 @@ def context_of(app: Sphinx, docname: str):
 
 def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.NotebookNode:
     """The page ``docname`` as a notebook, led by a note on running it and an install cell."""
-    from dlcv.settings import profile
+    from dlcv.profiles import active as active_profile
 
     export = _tools()
     context = context_of(app, docname)
@@ -193,7 +193,7 @@ def chapter_notebook(app: Sphinx, docname: str, edition: str) -> nbformat.Notebo
     note = RUNNING_NOTE.format(
         page=f"[{title}]({context.site_url}{docname}.html)" if context.site_url else title,
         book=app.config.html_title or app.config.project,
-        profile=profile(),
+        profile=active_profile().name,
     )
     install = INSTALL_CELL.format(
         repository_url=_repository(app), commit=pinned_ref(app),

@@ -91,8 +91,8 @@ def runs_through_bundles(colab_dir, tmp_path_factory) -> Path:
     for index, half in enumerate(halves):
         path = folder / f"half-{index}.tar"
         bundle.export_runs(path, half, cache_dir=build_cache)
-        added, kept = bundle.import_runs(path, cache_dir=cache)
-        assert (sorted(added), kept) == (sorted(half), [])
+        added, kept = bundle.import_runs(path, cache_dir=cache)  # run ids: <name>-<key>
+        assert (sorted(run_id.rsplit("-", 1)[1] for run_id in added), kept) == (sorted(half), [])
         path.unlink()  # a bundle of the quick plan is a few hundred MB
     cached = {record["id"].rsplit("-", 1)[1] for record in store.list_runs(cache)}
     assert cached == set(keys)

@@ -19,8 +19,9 @@ Colab render no MyST.
 from __future__ import annotations
 
 import re
-import sys
 from typing import Any
+
+from dlcv.startup import format_in_ipython
 
 glued: dict[str, Any] = {}
 """Every value glued in this kernel, by its key."""
@@ -76,11 +77,7 @@ def _markdown_without_myst(markdown) -> str:
 
 
 def _show_markdown_without_myst() -> None:
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython else None
-    if shell is not None:
-        formatter = shell.display_formatter.formatters["text/markdown"]
-        formatter.for_type_by_name("IPython.core.display", "Markdown", _markdown_without_myst)
+    format_in_ipython("text/markdown", "IPython.core.display", "Markdown", _markdown_without_myst)
 
 
 _show_markdown_without_myst()

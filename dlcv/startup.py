@@ -99,13 +99,14 @@ def _figure_png(figure) -> bytes:
     return smaller.getvalue() if smaller.tell() < len(png) else png
 
 
-def _display_figures_in_ipython() -> None:
-    """In a running IPython kernel, displays (and lets myst-nb glue) figures as PNG images."""
+def format_in_ipython(mime: str, module: str, name: str, function) -> None:
+    """In a running IPython kernel, shows objects of type ``module.name`` as ``mime`` through
+    ``function``; outside one, does nothing."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython else None
     if shell is not None:
-        formatter = shell.display_formatter.formatters["image/png"]
-        formatter.for_type_by_name("matplotlib.figure", "Figure", _figure_png)
+        shell.display_formatter.formatters[mime].for_type_by_name(module, name, function)
 
 
-_display_figures_in_ipython()
+# In a kernel, figures display (and myst-nb glues them) as PNG images.
+format_in_ipython("image/png", "matplotlib.figure", "Figure", _figure_png)

@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PART",
         help=f"what to measure: {', '.join(PARTS)} (default: speed)",
     )
-    parser.add_argument("--steps", type=int, default=8, help="training steps timed (default 8)")
+    parser.add_argument("--steps", type=int, default=16, help="training steps timed (default 16)")
     parser.add_argument("--warmup", type=int, default=4, help="untimed steps first (default 4)")
     parser.add_argument(
         "--rounds", type=int, default=2, help="turns of each measurement, the best kept (default 2)"
@@ -114,6 +114,9 @@ def summary(part: str, result: dict) -> str:
                 lines.append(f"  {name:<32} {shown}")
             ratio = model_result["dlcv_over_reference"]
             lines.append(f"  dlcv / reference: {ratio:.2f}x" if ratio else "  dlcv / reference: -")
+            ratio32 = model_result.get("dlcv_float32_over_reference")
+            if ratio32 and "dlcv_float32" in model_result["images_per_second"]:
+                lines.append(f"  dlcv in float32 / reference (float32): {ratio32:.2f}x")
             cpu_ratios = model_result.get("dlcv_over_reference_cpu", [])
             per_cpu = ", ".join(f"{r:.2f}x" for r in cpu_ratios)
             lines.append(f"  dlcv / reference per CPU-second, each round: {per_cpu or '-'}")

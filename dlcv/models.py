@@ -23,6 +23,8 @@ def mnist_convnet() -> keras.Model:
     Returns:
         An uncompiled model mapping ``(batch, 28, 28, 1)`` images in [0, 1] to class
         probabilities of shape ``(batch, 10)``.
+
+    Shown in: book/mnist-convnet.md
     """
     # Named layers: Keras's automatic names (conv2d_4, ...) count every layer built in the
     # session, so they would differ between a page's summary and a model rebuilt later.
@@ -80,21 +82,23 @@ def cats_vs_dogs_convnet(
 
     Raises:
         ConfigError: if ``dropout`` is not in [0, 1).
+
+    Shown in: book/cats-vs-dogs.md
     """
     if not 0.0 <= dropout < 1.0:
         raise ConfigError(f"dropout must be in [0, 1), got {dropout!r}")
-    inputs = keras.Input(shape=(*image_size, 3))
+    inputs = keras.Input(shape=(*image_size, 3), name="image")
     x = augmentation(inputs) if augmentation is not None else inputs
-    x = layers.Rescaling(1.0 / 255)(x)
-    for filters in (32, 64, 128, 256):
-        x = layers.Conv2D(filters=filters, kernel_size=3, activation="relu")(x)
-        x = layers.MaxPooling2D(pool_size=2)(x)
-    x = layers.Conv2D(filters=256, kernel_size=3, activation="relu")(x)
-    x = layers.Flatten()(x)
+    x = layers.Rescaling(1.0 / 255, name="rescaling")(x)
+    for block, filters in enumerate((32, 64, 128, 256), start=1):
+        x = layers.Conv2D(filters, kernel_size=3, activation="relu", name=f"conv_{block}")(x)
+        x = layers.MaxPooling2D(pool_size=2, name=f"pool_{block}")(x)
+    x = layers.Conv2D(256, kernel_size=3, activation="relu", name="conv_5")(x)
+    x = layers.Flatten(name="flatten")(x)
     if dropout:
-        x = layers.Dropout(dropout)(x)
+        x = layers.Dropout(dropout, name="dropout")(x)
     # float32 even under a mixed-precision policy: a 16-bit sigmoid rounds near 0 and 1.
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="cats_vs_dogs_convnet")
 
 
@@ -111,11 +115,13 @@ def mnist_dense() -> keras.Model:
     Returns:
         An uncompiled model mapping ``(batch, 28, 28, 1)`` images in [0, 1] to class
         probabilities of shape ``(batch, 10)``.
+
+    Shown in: book/mnist-convnet.md
     """
-    inputs = keras.Input(shape=(28, 28, 1))
-    x = layers.Flatten()(inputs)
-    x = layers.Dense(512, activation="relu")(x)
-    outputs = layers.Dense(10, activation="softmax", dtype="float32")(x)
+    inputs = keras.Input(shape=(28, 28, 1), name="digit")
+    x = layers.Flatten(name="flatten")(inputs)
+    x = layers.Dense(512, activation="relu", name="hidden")(x)
+    outputs = layers.Dense(10, activation="softmax", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_dense")
 
 
@@ -128,6 +134,8 @@ def mnist_convnet_gap() -> keras.Model:
 
     Returns:
         An uncompiled model with the inputs and outputs of :func:`mnist_convnet`.
+
+    Shown in: book/mnist-convnet.md
     """
     inputs = keras.Input(shape=(28, 28, 1), name="digit")
     x = layers.Conv2D(filters=32, kernel_size=3, activation="relu", name="conv_1")(inputs)
@@ -301,25 +309,27 @@ def cats_vs_dogs_dropout_placement(
 
     Raises:
         ConfigError: if ``placement`` or ``rate`` is invalid.
+
+    Shown in: book/dropout.md
     """
     if placement not in DROPOUT_PLACEMENTS:
         raise ConfigError(f"placement must be one of {DROPOUT_PLACEMENTS}, got {placement!r}")
     if not 0.0 < rate < 1.0:
         raise ConfigError(f"rate must be in (0, 1), got {rate!r}")
-    inputs = keras.Input(shape=(*image_size, 3))
-    x = layers.Rescaling(1.0 / 255)(inputs)
-    for filters in (32, 64, 128, 256):
-        x = layers.Conv2D(filters=filters, kernel_size=3, activation="relu")(x)
-        x = layers.MaxPooling2D(pool_size=2)(x)
+    inputs = keras.Input(shape=(*image_size, 3), name="image")
+    x = layers.Rescaling(1.0 / 255, name="rescaling")(inputs)
+    for block, filters in enumerate((32, 64, 128, 256), start=1):
+        x = layers.Conv2D(filters, kernel_size=3, activation="relu", name=f"conv_{block}")(x)
+        x = layers.MaxPooling2D(pool_size=2, name=f"pool_{block}")(x)
         if placement == "between":
-            x = layers.Dropout(rate)(x)
+            x = layers.Dropout(rate, name=f"dropout_{block}")(x)
         elif placement == "spatial":
-            x = layers.SpatialDropout2D(rate)(x)
-    x = layers.Conv2D(filters=256, kernel_size=3, activation="relu")(x)
-    x = layers.Flatten()(x)
+            x = layers.SpatialDropout2D(rate, name=f"spatial_dropout_{block}")(x)
+    x = layers.Conv2D(256, kernel_size=3, activation="relu", name="conv_5")(x)
+    x = layers.Flatten(name="flatten")(x)
     if placement == "flatten":
-        x = layers.Dropout(rate)(x)
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+        x = layers.Dropout(rate, name="dropout")(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="classifier")(x)
     return keras.Model(inputs=inputs, outputs=outputs, name=f"cats_vs_dogs_dropout_{placement}")
 
 

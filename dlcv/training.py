@@ -9,8 +9,6 @@ and, given a ``tf.distribute`` strategy, on all of that strategy's devices.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import inspect
 import math
 import numbers
 import time
@@ -75,7 +73,8 @@ def build_and_compile(
         The compiled model.
 
     Raises:
-        ConfigError: if ``precision`` is not a policy dlcv knows.
+        ConfigError: if ``precision`` is not a policy dlcv knows, or ``build_model`` does not
+            return a Keras model.
 
     Shown in: book/cats-vs-dogs.md, book/mnist-convnet.md.
     """
@@ -89,6 +88,12 @@ def build_and_compile(
     try:
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model = build_model(**(model_kwargs or {}))
+            if not isinstance(model, keras.Model):
+                raise ConfigError(
+                    f"{getattr(build_model, '__name__', build_model)!r} returned "
+                    f"{type(model).__name__}, not a Keras model: a builder must return the "
+                    "uncompiled keras.Model it builds."
+                )
             model.compile(
                 optimizer=_optimizer(optimizer, learning_rate),
                 loss=loss,
@@ -208,13 +213,6 @@ def fit_and_evaluate(model: keras.Model, data, fit: dict, model_file: Path, verb
         seconds=seconds,
         best_epoch=kept,
     )
-
-
-def training_source_hash() -> str:
-    """A hash of the code that trains: a change to it trains every run again."""
-    deciding = (build_and_compile, _optimizer, fit_and_evaluate)
-    text = "".join(inspect.getsource(function) for function in deciding)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def check_arguments(

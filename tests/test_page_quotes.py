@@ -42,12 +42,6 @@ def test_every_quoted_object_and_anchor_exists(page, file, options):
 
 SHOWN_IN = re.compile(r"Shown in: (?P<pages>book/[\w-]+\.md(?:, book/[\w-]+\.md)*)\.?")
 
-KEYED_BY_SOURCE = {"mnist_convnet", "cats_vs_dogs_convnet", "mnist_dense", "mnist_convnet_gap",
-                   "cats_vs_dogs_dropout_placement"}
-"""Builders whose source keys their runs (dlcv.runs.key): a line added to their docstrings
-retrains every run of the book, so they get theirs with the next change of the run keys.
-Remove a name here once its docstring names its pages."""
-
 
 def quoted_objects():
     """Every object a page quotes: ``(file, dotted name) -> pages``; an anchored quote of a
@@ -96,8 +90,6 @@ def test_pages_quote_public_objects_that_name_them(path, name, pages):
     assert not any(part.startswith("_") for part in name.split(".")), (
         f"{sorted(pages)} quote the private {name}: give it a public name"
     )
-    if name in KEYED_BY_SOURCE:
-        return
     docstring = _docstring(path, name) or ""
     last = docstring.strip().splitlines()[-1] if docstring.strip() else ""
     match = SHOWN_IN.fullmatch(last.strip())

@@ -136,3 +136,48 @@ def test_with_training_forbidden_a_cached_run_loads(monkeypatch):
     monkeypatch.setenv("DLCV_TRAINING", "forbid")
     loaded = cache.run(tiny_model, DATA, epochs=3)
     assert loaded.from_cache and loaded.key == made.key
+
+
+def not_a_model():
+    return "a model"
+
+
+def test_a_builder_that_returns_no_model_is_refused_before_training(no_fit):
+    with pytest.raises(ConfigError, match="returned str, not a Keras model"):
+        train(build_model=not_a_model)
+
+
+def test_a_run_records_the_machine_that_trained_it():
+    from dlcv import hardware
+
+    made = train()
+    record = json.loads((made.path / store.RECORD_FILE).read_text())
+    assert record["machine"] == hardware.machine_name()
+
+
+BUILDER = '''
+def build():
+    {doc}x = 1  {comment}
+    return x {op} 1
+'''
+
+
+def _builder(tmp_path, name, **parts):
+    """A builder defined in a file of its own, as a page's or dlcv's are."""
+    import importlib.util
+
+    file = tmp_path / f"{name}.py"
+    file.write_text(BUILDER.format(**{"doc": "", "comment": "", "op": "+", **parts}))
+    spec = importlib.util.spec_from_file_location(name, file)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build
+
+
+def test_documenting_a_builder_keeps_its_runs_and_changing_its_code_does_not(tmp_path):
+    from dlcv.runs.key import code_text
+
+    plain = code_text(_builder(tmp_path, "plain"))
+    documented = _builder(tmp_path, "documented", doc='"""Builds."""\n    ', comment="# one")
+    assert code_text(documented) == plain
+    assert code_text(_builder(tmp_path, "changed", op="-")) != plain

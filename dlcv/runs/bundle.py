@@ -30,7 +30,7 @@ from pathlib import Path
 from dlcv import folders
 from dlcv.errors import BundleError, ConfigError, RunCacheError
 from dlcv.runs import store
-from dlcv.runs.key import run_key
+from dlcv.runs.key import run_key, training_source_hash
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -46,9 +46,7 @@ _MEMBER = re.compile(
 
 
 def _training_source() -> str:
-    from dlcv import training  # TensorFlow: only when a bundle is made or checked
-
-    return training.training_source_hash()
+    return training_source_hash()
 
 
 def _versions() -> dict:

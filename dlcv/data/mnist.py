@@ -63,9 +63,13 @@ class MnistData:
         test_images = self.x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255
         return (train_images, self.y_train), (test_images, self.y_test)
 
-    @cached_property
+    @property
     def train(self) -> tf.data.Dataset:
-        """The training digits less the validation ones, reshuffled every epoch."""
+        """The training digits less the validation ones, reshuffled every epoch.
+
+        A new pipeline at each access: the order of its epochs follows the random seed set
+        when it is made (``keras.utils.set_random_seed``), not how often an earlier pipeline
+        was read, so a run's data order depends on its seed alone."""
         (x, y), _ = self.prepared()
         n = self._n_fit
         return from_arrays(x[:n], y[:n], self.info["batch_size"], shuffle_seed=settings.SEED)

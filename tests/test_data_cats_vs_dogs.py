@@ -263,6 +263,15 @@ def test_auto_without_downloads_draws_the_sample_and_says_why(home):
     assert data.info["counts"]["train"] == {"cat": 3, "dog": 3}  # the sample's own counts
 
 
+def test_the_choice_of_data_is_said_once_per_process(home, caplog, monkeypatch):
+    monkeypatch.setattr(cats_vs_dogs, "_SAID", set())
+    with caplog.at_level("INFO", logger=cats_vs_dogs.log.name):
+        for _ in range(3):  # as `python -m dlcv lessons` loads the data once per run
+            prepare_cats_vs_dogs("auto", data_dir=home, counts=COUNTS, sample_counts=(3, 1, 1))
+    said = [r.getMessage() for r in caplog.records if "using the" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("cats vs dogs: using the sample data because")
+
+
 def test_auto_with_downloads_fetches_the_photos(server, home):
     url, sha256 = server
     data = load_cats_vs_dogs(

@@ -162,3 +162,9 @@ def test_the_training_order_follows_the_seed_not_earlier_reads(sample):
     assert _first_labels(sample) == first
     keras.utils.set_random_seed(2)
     assert _first_labels(sample) != first
+
+
+def test_sample_counts_are_the_sample_loaders():
+    from dlcv.data.mnist import sample_counts
+
+    assert sample_counts() == load_mnist("sample").info["counts"]

@@ -82,3 +82,39 @@ def test_a_successful_import_records_the_release_of_each_run(tmp_path, monkeypat
     assert {key: imports[key]["release"] for key in KEYS} == dict.fromkeys(KEYS, tag)
     run = FakeRun(cache / f"cats_vs_dogs-{KEYS[0]}", 1.0)
     assert f"`{tag}`" in runs_sentence([run])
+
+
+def test_the_runs_note_counts_every_run_it_is_given(tmp_path):
+    from dlcv.data import runs_note
+
+    cache = tmp_path / "runs"
+    runs = [cached_run(cache, f"k{i}", 10.0, DAY, "x86_64, 4 CPUs") for i in range(16)]
+    text = runs_note(runs).data
+    assert text.startswith(":::{admonition} Runs used on this page\n:class: note")
+    assert "This page's 16 runs were trained on `x86_64, 4 CPUs`, 2026-12-01, in 160 s" in text
+
+
+def test_a_runs_note_without_runs_is_a_clear_error():
+    import pytest
+
+    from dlcv.data import runs_note
+    from dlcv.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="runs_used"):
+        runs_note([])
+
+
+def test_every_training_page_ends_by_saying_where_all_its_runs_came_from():
+    import jupytext
+
+    from dlcv import profiles
+    from dlcv.edition import book_calls
+    from tools import REPOSITORY
+
+    pages = {page for page, _ in book_calls(profiles.QUICK)}
+    assert pages >= {"mnist-convnet", "cats-vs-dogs", "data-augmentation", "dropout"}
+    for page in sorted(pages):
+        notebook = jupytext.read(REPOSITORY / "book" / f"{page}.md")
+        last = [cell for cell in notebook.cells if cell.cell_type == "code"][-1]
+        assert last.source.strip() == "runs_note(runs_used())", page
+        assert "remove-input" in last.metadata.get("tags", []), page

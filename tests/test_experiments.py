@@ -77,3 +77,26 @@ def test_mnist_models_train_with_the_convnets_settings(small_profile, monkeypatc
         assert {k: kw[k] for k in shared} == {k: convnet_kw[k] for k in shared}
     assert dense_kw["monitor"] == "val_loss" and dense_kw.get("seed") == convnet_kw.get("seed")
     assert (by_accuracy["monitor"], by_accuracy["mode"]) == ("val_accuracy", "max")
+
+
+def test_runs_used_lists_each_run_the_experiments_returned_once(monkeypatch):
+    from dlcv.runs import Run
+
+    def fake_run(name):
+        run = Run(model=None, history={"loss": [1.0]}, metrics={}, seconds=1.0, best_epoch=1,
+                  from_cache=True, config={"name": name}, path=None)
+        return run
+
+    returned = {"a": fake_run("a"), "b": fake_run("b")}
+    monkeypatch.setattr(experiments, "_USED", {})
+    monkeypatch.setattr(experiments, "run_or_load", lambda build, data, **kw: returned[kw["name"]])
+    for name in ("a", "b", "a"):
+        assert experiments.run(None, None, name=name) is returned[name]
+    assert experiments.runs_used() == [returned["a"], returned["b"]]
+
+
+def test_runs_used_leaves_out_what_planning_returns(monkeypatch):
+    monkeypatch.setattr(experiments, "_USED", {})
+    monkeypatch.setattr(experiments, "run_or_load", lambda *args, **kw: "a planned run")
+    assert experiments.run(None, None) == "a planned run"
+    assert experiments.runs_used() == []

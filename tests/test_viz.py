@@ -108,6 +108,35 @@ def test_compare_over_seeds_draws_the_mean_and_marks_kept_epochs():
     )
 
 
+def test_compare_over_seeds_tells_runs_apart_and_keeps_the_legend_off_the_data():
+    other = {k: [v + 0.1 for v in values] for k, values in HISTORY.items()}
+    runs = {"baseline": [_Run(HISTORY, 2), _Run(other, 3)],
+            "+both": [_Run(other, 1), _Run(HISTORY, 3)]}
+    figure = viz.compare_over_seeds(runs, seeds=(4, 7))
+    for ax in figure.axes:
+        assert ax.get_legend() is None  # no legend inside a panel, over the curves
+        lines = ax.get_lines()
+        runs_of_baseline, runs_of_both = lines[1:5:2], lines[6:10:2]
+        # within a variant, each run has its own line style and kept-epoch marker ...
+        assert len({line.get_linestyle() for line in runs_of_baseline}) == 2
+        assert len({line.get_marker() for line in lines[2:5:2]}) == 2
+        # ... and the same seed has the same style in every variant
+        assert ([line.get_linestyle() for line in runs_of_baseline]
+                == [line.get_linestyle() for line in runs_of_both])
+        # the mean is drawn thicker than any run
+        assert lines[0].get_linewidth() > max(line.get_linewidth() for line in runs_of_baseline)
+    (legend,) = figure.legends
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels[:2] == ["baseline: mean of 2", "+both: mean of 2"]
+    assert [label.split(" (")[0] for label in labels[3:]] == ["seed 4", "seed 7"]
+
+
+def test_compare_over_seeds_wants_a_seed_for_each_run():
+    runs = {"baseline": [_Run(HISTORY, 2), _Run(HISTORY, 3)]}
+    with pytest.raises(ConfigError, match="1 seeds cannot name 2 runs"):
+        viz.compare_over_seeds(runs, seeds=(1,))
+
+
 def test_paired_by_seed_joins_each_seeds_values_and_shows_means():
     figure = viz.paired_by_seed(
         {"baseline": [0.6, 0.7], "+both": [0.8, 0.75]}, seeds=(1, 2), ylabel="test accuracy",

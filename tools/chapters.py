@@ -31,8 +31,8 @@ from sphinx_external_toc.parsing import parse_toc_yaml
 from tools import REPOSITORY
 
 MEMORY_BUDGET = 1.5e9
-"""Bytes a chapter's kernel may use: mybinder.org gives a session 2 GB, shared by the Jupyter
-server and the kernel."""
+"""Bytes a chapter's kernel may use: mybinder.org guarantees a session 1 GB and lets it use up to
+2 GB (above which the kernel is restarted), shared by the Jupyter server and the kernel."""
 
 
 def pages(root: Path = REPOSITORY) -> list[str]:

@@ -26,7 +26,8 @@ PROFILES_PAGE = "book/intro"
 PROFILES_ANCHOR = "profiles-quick-and-full"
 
 def quick_banner() -> str:
-    """What the quick edition is, from its profile: drawn cartoons, not photos."""
+    """What the quick edition is, from its profile and the MNIST sample: drawn cartoons, not
+    photos; few digits."""
     from dlcv.profiles import QUICK
 
     per_class = QUICK.sample_counts
@@ -40,8 +41,20 @@ def quick_banner() -> str:
     return (
         "<strong>Quick edition:</strong> unless the real photos are on disk, its cats and dogs "
         "are synthetic cartoons drawn by code, not photos "
-        f"({splits} training, validation and test images at {height}x{width}, {budget}), so "
-        "its numbers and figures are not the book's results on real photos."
+        f"({splits} training, validation and test images at {height}x{width}, {budget}), and "
+        f"unless the full MNIST is on disk, its MNIST is {mnist_sample()}; so its numbers and "
+        "figures are not the book's results on the real data."
+    )
+
+
+def mnist_sample() -> str:
+    """The quick edition's MNIST, from the sample loader: real digits, but few of them."""
+    from dlcv.data.mnist import sample_counts
+
+    counts = sample_counts()
+    return (
+        f"a sample of {sum(counts.values()):,} real digits ({counts['train']:,} training, "
+        f"{counts['test']:,} test)"
     )
 
 

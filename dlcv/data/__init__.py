@@ -3,7 +3,7 @@
 
 from dlcv.data.cats_vs_dogs import CatsVsDogsData, load_cats_vs_dogs, prepare_cats_vs_dogs
 from dlcv.data.mnist import MnistData, load_mnist
-from dlcv.data.provenance import provenance_note
+from dlcv.data.provenance import provenance_note, runs_note
 
 __all__ = [
     "CatsVsDogsData",
@@ -12,4 +12,5 @@ __all__ = [
     "load_mnist",
     "prepare_cats_vs_dogs",
     "provenance_note",
+    "runs_note",
 ]

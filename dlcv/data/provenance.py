@@ -1,5 +1,5 @@
-"""The provenance note each training page shows: which data it used, and why; and, for a page
-that trains, where its runs came from (machine, date, seconds, the published bundle)."""
+"""The provenance notes of the pages: which data a page used, and why; and, at the end of a page
+that trains, where every run it used came from (machine, date, seconds, the published bundle)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import platform
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from dlcv.errors import ConfigError
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -63,6 +65,32 @@ def provenance_note(info: dict, runs: Sequence[Any] = ()) -> Markdown:
         lines.append(runs_sentence(runs))
     body = "\n\n".join(lines)
     return Markdown(f":::{{admonition}} Data used on this page\n:class: {kind}\n\n{body}\n:::\n")
+
+
+def runs_note(runs: Sequence[Any]) -> Markdown:
+    """A note saying where every run a page used came from, for display at the page's end.
+
+    Args:
+        runs: all the runs the page used (:class:`dlcv.training.Run`), as
+            :func:`dlcv.experiments.runs_used` lists them after the page's last cell that trains.
+
+    Returns:
+        An ``IPython.display.Markdown`` admonition titled "Runs used on this page", holding
+        :func:`runs_sentence`.
+
+    Raises:
+        ConfigError: if ``runs`` is empty (a page that trains nothing has no runs to account for).
+    """
+    from IPython.display import Markdown
+
+    if not runs:
+        raise ConfigError(
+            "runs_note needs the runs the page used, and was given none: call it after the "
+            "page's last cell that trains, with dlcv.experiments.runs_used()."
+        )
+    return Markdown(
+        f":::{{admonition}} Runs used on this page\n:class: note\n\n{runs_sentence(runs)}\n:::\n"
+    )
 
 
 IMPORTS_FILE = "published.json"

@@ -286,9 +286,8 @@ def _prepare(
             ),
             download,
         )
-        log.info(
-            "cats vs dogs: using the %s data%s.", source, f" because {reason}" if reason else ""
-        )
+        _say_once(f"cats vs dogs: using the {source} data"
+                  + (f" because {reason}." if reason else "."))
     if source == "sample":
         counts = sample_counts or counts or BOOK_COUNTS
         return prepared.prepare_sample(home, counts, image_size, _LICENSE["sample"]), reason
@@ -334,3 +333,15 @@ def _expected_sha256(archive, sha256: str | None) -> str | None:
     """The SHA-256 the Microsoft archive must have: the one given, or for the archive
     dlcv finds or downloads, the known one."""
     return sha256 or (MICROSOFT_SHA256 if archive is None else None)
+
+
+_SAID: set[str] = set()
+"""The choices of data already logged by this process."""
+
+
+def _say_once(message: str) -> None:
+    """Logs ``message`` at INFO the first time this process has it to say: a command that loads
+    the data once per run (``python -m dlcv lessons``) says which data it uses once."""
+    if message not in _SAID:
+        _SAID.add(message)
+        log.info(message)

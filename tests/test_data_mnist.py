@@ -53,7 +53,8 @@ def test_prepared_arrays_fit_the_convnet(sample):
 
 def test_pipelines_split_the_digits_as_fit_would(sample):
     data = load_mnist("sample", batch_size=100, validation_split=0.25)
-    train = [(x.numpy(), y.numpy()) for x, y in data.train]
+    pipeline = data.train
+    train = [(x.numpy(), y.numpy()) for x, y in pipeline]
     assert all(len(x) == 100 for x, _ in train) and len(train) == 30
     (x_all, y_all), (x_test, y_test) = data.prepared()
     # Validation is the last quarter, in order, as fit(validation_split=0.25) would hold out.
@@ -62,7 +63,7 @@ def test_pipelines_split_the_digits_as_fit_would(sample):
     # Training is the rest, reshuffled every epoch.
     labels = np.concatenate([y for _, y in train])
     assert sorted(labels.tolist()) == sorted(y_all[:3000].tolist())
-    again = np.concatenate([y.numpy() for _, y in data.train])
+    again = np.concatenate([y.numpy() for _, y in pipeline])  # the next epoch
     assert labels.tolist() != again.tolist()
     np.testing.assert_array_equal(np.concatenate([y.numpy() for _, y in data.test]), y_test)
     assert data.info["batch_size"] == 100 and data.info["validation_split"] == 0.25

@@ -12,13 +12,15 @@ A run then costs ``epochs x (training images / training rate + validation images
 rate) + test images / validation rate`` (its last step evaluates the kept model on the test
 set), with the data a runner trains on (the book's photos: 2,000 / 1,000 / 2,000; all of
 MNIST: 54,000 / 6,000 / 10,000). The runner's rate is assumed, from the measured rate per
-CPU-second: ``x cores x efficiency / CPU factor`` (:func:`runner_rate`). The jobs are those
+CPU-second: ``x cores x utilisation / CPU factor`` (:func:`runner_rate`, :func:`utilisation`):
+the rate per CPU-second tells the models apart (a loaded machine disturbs it least), and one
+quiet measurement of a wall rate says how busy TensorFlow keeps the cores. The jobs are those
 ``tools.matrix`` packs from the plan's own estimates.
 
     python -m bench.full_plan --out bench/results/full-plan.json
     ONEDNN_MAX_CPU_ISA=AVX2 python -m bench.full_plan --models cats_vs_dogs mnist_convnet \\
         --out bench/results/full-plan-avx2.json     # oneDNN without AVX-512, for comparison
-    python -m bench.full_plan --report bench/results/full-plan.json   # the tables, no training
+    python -m bench.full_plan --report bench/results/full-plan.json   # costed again, no training
 
 The estimates and the method are in ``bench/results/full-plan.md``.
 """
@@ -36,8 +38,12 @@ from pathlib import Path
 
 RUNNER_CORES = 4
 """GitHub's standard Linux runner for public repositories: 4 vCPUs."""
-EFFICIENCY = 0.9
-"""Assumed: the fraction of the runner's cores a training keeps busy (no 4-core machine here)."""
+QUIET_RATE = ("cats_vs_dogs_augmented_dropout0.5", 36.5)
+"""The one quiet measurement of a training's wall rate on 2 cores of this machine (issue 24,
+float32): the model with augmentation and dropout, 36.5 images/s."""
+SCALING = 0.9
+"""Assumed (no 4-core machine here): the fraction of its 2-core utilisation a training keeps on
+4 cores."""
 CPU_FACTOR = 36.5 / 28.6
 """A float32 training's slowdown on a CPU without AVX-512 (issue 24, 2 cores: 36.5 images/s
 here against 28.6 on an AMD EPYC without it, the CPU of GitHub's standard runners)."""
@@ -154,32 +160,43 @@ def run_seconds(epochs: int, images: dict[str, int], train_rate: float,
 
 
 def runner_rate(rate_per_cpu_second: float, cores: int = RUNNER_CORES,
-                efficiency: float = EFFICIENCY, cpu_factor: float = CPU_FACTOR) -> float:
+                utilisation: float = 1.0, cpu_factor: float = CPU_FACTOR) -> float:
     """Images per second on a quiet runner, from images per CPU-second measured here: ``cores``
-    kept busy at ``efficiency``, slower by ``cpu_factor`` (a CPU without AVX-512).
+    each busy a ``utilisation`` of the time, slower by ``cpu_factor`` (a CPU without AVX-512).
 
     Example:
-        >>> round(runner_rate(10.0, cores=4, efficiency=0.5, cpu_factor=2.0), 6)
+        >>> round(runner_rate(10.0, cores=4, utilisation=0.5, cpu_factor=2.0), 6)
         10.0
     """
-    return rate_per_cpu_second * cores * efficiency / cpu_factor
+    return rate_per_cpu_second * cores * utilisation / cpu_factor
 
 
-def cost(record: dict, efficiency: float = EFFICIENCY, cpu_factor: float = CPU_FACTOR,
+def utilisation(record: dict, scaling: float = SCALING) -> float:
+    """The fraction of a runner's cores a training keeps busy: that of 2 quiet cores of this
+    machine (:data:`QUIET_RATE`'s wall rate over twice its model's measured rate per
+    CPU-second), times ``scaling``."""
+    variant, rate = QUIET_RATE
+    (measured,) = [m for m in record["models"].values() if variant in m["variants"]]
+    return rate / (2 * measured["train"][1]) * scaling
+
+
+def cost(record: dict, busy: float | None = None, cpu_factor: float = CPU_FACTOR,
          job_seconds: float | None = None) -> dict:
     """Each planned run's seconds (on 2 cores here, at the measured wall rate; and on a
     runner) and the jobs ``tools.matrix`` packs from the plan's estimates at the runner's
-    counts, each with its runner seconds."""
+    counts, each with its runner seconds. ``busy``: the runner's :func:`utilisation`, by
+    default from ``record``."""
     from dlcv import profiles
     from dlcv.runs.plan import estimate_seconds
     from tools.matrix import JOB_SECONDS, group_runs
 
     rates = record["models"]
+    busy = utilisation(record) if busy is None else busy
     runs = []
     for run in record["plan"]:
         measured = rates[run["model"]]
         images = run["images"]
-        runner = [runner_rate(measured[s][1], efficiency=efficiency, cpu_factor=cpu_factor)
+        runner = [runner_rate(measured[s][1], utilisation=busy, cpu_factor=cpu_factor)
                   for s in ("train", "validation")]
         runner_config = {"data": {"name": run["data"], "counts": run["counts"]},
                          "fit": {"epochs": run["epochs"]}}
@@ -197,7 +214,7 @@ def cost(record: dict, efficiency: float = EFFICIENCY, cpu_factor: float = CPU_F
          "runner_seconds": round(sum(r["runner_seconds"] for r in job), 1)}
         for job in group_runs(runs, job_seconds or JOB_SECONDS)
     ]
-    return {"runs": runs, "jobs": jobs, "efficiency": efficiency, "cpu_factor": cpu_factor,
+    return {"runs": runs, "jobs": jobs, "utilisation": round(busy, 3), "cpu_factor": cpu_factor,
             "cores": RUNNER_CORES}
 
 
@@ -209,7 +226,9 @@ def report(record: dict, costed: dict) -> str:
         (tw, tc), (vw, vc) = measured["train"], measured["validation"]
         lines.append(f"| {', '.join(measured['variants'])} | {tw:.1f} | {tc:.1f} | {vw:.1f} "
                      f"| {vc:.1f} | {measured['load_average'][0]:.1f} |")
-    lines += ["", "| variant | runs | epochs | seconds here, each | runner minutes, each "
+    lines += ["", f"A runner: {costed['cores']} cores, each busy {costed['utilisation']:.0%} of "
+              f"the time, {costed['cpu_factor']:.2f} times slower per CPU-second (no AVX-512).",
+              "", "| variant | runs | epochs | seconds here, each | runner minutes, each "
               "| runner minutes, all |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     groups: dict[tuple, list] = {}
     for run in costed["runs"]:
@@ -239,18 +258,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=4)
     parser.add_argument("--eval-steps", type=int, default=12, help="timed validation batches")
     parser.add_argument("--models", nargs="*", help="measure only models of these variants")
-    parser.add_argument("--efficiency", type=float, default=EFFICIENCY)
+    parser.add_argument("--utilisation", type=float, help="of the runner's cores (default: "
+                        "from the record, see utilisation())")
     parser.add_argument("--cpu-factor", type=float, default=CPU_FACTOR)
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--report", type=Path, help="a recorded JSON: print its tables")
+    parser.add_argument("--report", type=Path, help="a recorded JSON: cost it again")
     args = parser.parse_args(argv)
-    if args.report:
+    if args.report:  # the costs again, from the recorded rates
         record = json.loads(args.report.read_text())
-        print(report(record, cost(record, args.efficiency, args.cpu_factor)))
-        return
-    record = measure_plan(args)
+    else:
+        record = measure_plan(args)
     if not args.models:
-        record["cost"] = cost(record, args.efficiency, args.cpu_factor)
+        record["cost"] = cost(record, args.utilisation, args.cpu_factor)
     text = json.dumps(record, indent=1)
     if args.out:
         args.out.write_text(text + "\n")

@@ -50,7 +50,7 @@ def test_cost_of_runs_and_jobs():
             for epochs in (100, 20, 20)
         ],
     }
-    costed = full_plan.cost(record, efficiency=0.5, cpu_factor=2.0)
+    costed = full_plan.cost(record, busy=0.5, cpu_factor=2.0)
     run = costed["runs"][0]
     assert run["here_seconds"] == pytest.approx(100 * (2000 / 20 + 1000 / 60) + 2000 / 60, 0.01)
     runner = 15.0 * 4 * 0.5 / 2.0, 40.0 * 4 * 0.5 / 2.0
@@ -64,6 +64,12 @@ def test_cost_of_runs_and_jobs():
                for job in costed["jobs"])
     assert sum(j["runner_seconds"] for j in costed["jobs"]) == pytest.approx(
         sum(r["runner_seconds"] for r in costed["runs"]), 0.01)
+
+
+def test_the_runners_utilisation_is_the_quiet_2_core_ones_scaled():
+    variant, rate = full_plan.QUIET_RATE
+    record = {"models": {"m": {"variants": [variant], "train": [1.0, rate]}}}
+    assert full_plan.utilisation(record, scaling=0.8) == pytest.approx(0.4)
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ quiet measurement of a wall rate says how busy TensorFlow keeps the cores. The j
 ``tools.matrix`` packs from the plan's own estimates.
 
     python -m bench.full_plan --out bench/results/full-plan.json
-    ONEDNN_MAX_CPU_ISA=AVX2 python -m bench.full_plan --models cats_vs_dogs mnist_convnet \\
-        --out bench/results/full-plan-avx2.json     # oneDNN without AVX-512, for comparison
+    ONEDNN_MAX_CPU_ISA=AVX2 python -m bench.full_plan --models cats_vs_dogs \\
+        cats_vs_dogs_augmented_dropout0.5 --out bench/results/full-plan-avx2.json  # no AVX-512
     python -m bench.full_plan --report bench/results/full-plan.json   # costed again, no training
 
 The estimates and the method are in ``bench/results/full-plan.md``.
@@ -90,7 +90,7 @@ def rebuild(config: dict, precision: str):
     """The compiled model of a planned run, as :func:`dlcv.runs.run` builds it.
 
     Raises:
-        AssertionError: if the rebuilt arguments do not key as the config's (the rebuild would
+        ValueError: if the rebuilt arguments do not key as the config's (the rebuild would
             measure another model).
     """
     import keras
@@ -106,7 +106,8 @@ def rebuild(config: dict, precision: str):
         for k, v in config["model_kwargs"].items()
     }
     as_keyed = [json.dumps(x, sort_keys=True) for x in (canonical(kwargs), config["model_kwargs"])]
-    assert as_keyed[0] == as_keyed[1], f"{name} rebuilt with other arguments than its run's"
+    if as_keyed[0] != as_keyed[1]:
+        raise ValueError(f"{name} rebuilt with other arguments than its run's: {as_keyed[0]}")
     fit = config["fit"]
     return build_and_compile(
         builder, kwargs, optimizer=fit["optimizer"], learning_rate=fit.get("learning_rate"),

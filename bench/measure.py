@@ -119,3 +119,34 @@ def training_speeds(
     end_step, end, end_cpu = clock.finished[-1]
     images = (end_step - start_step) * batch_size
     return images / (end - start), images / (end_cpu - start_cpu)
+
+
+def evaluation_speeds(
+    model: keras.Model, data: tf.data.Dataset, *, steps: int, warmup: int = 1
+) -> tuple[float, float]:
+    """Images per second ``model.evaluate`` gets through ``data``, and images per CPU-second:
+    the cost of a validation pass (``fit`` validates with the same compiled step).
+
+    Args:
+        model: a compiled model.
+        data: batches of ``(images, labels)``, repeated as needed (and rebatched, so that
+            every step has a full batch and the step is traced once).
+        steps: the batches timed, at least; rounded up to whole calls of the model's
+            ``steps_per_execution``.
+        warmup: the batches evaluated first and not timed (the first traces the step), at
+            least; rounded up likewise.
+
+    Returns:
+        ``(images per second, images per CPU-second)`` over the timed batches.
+    """
+    per_call = model.steps_per_execution
+    warmup, steps = (-(-n // per_call) * per_call for n in (warmup, steps))
+    batch_size = int(tf.shape(next(iter(data))[0])[0])
+    data = data.repeat().rebatch(batch_size, drop_remainder=True)
+    model.evaluate(data.take(warmup), verbose=0)
+    timed = data.take(steps)
+    start, start_cpu = time.perf_counter(), time.process_time()
+    model.evaluate(timed, verbose=0)
+    end, end_cpu = time.perf_counter(), time.process_time()
+    images = steps * batch_size
+    return images / (end - start), images / (end_cpu - start_cpu)

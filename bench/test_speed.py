@@ -94,3 +94,20 @@ def test_cpu_figures_pair_dlcv_and_reference_round_by_round():
     figures = speed._cpu_figures({"reference": [10.0, 20.0], "dlcv": [15.0, 10.0], "x": [1.0]})
     assert figures["dlcv_over_reference_cpu"] == [1.5, 0.5]
     assert figures["images_per_cpu_second"]["x"] == [1.0]
+
+
+def test_evaluation_speed_times_whole_calls_after_a_warm_up(monkeypatch):
+    x, y = tiny_data()
+    model = tiny_model(steps_per_execution=4)
+    evaluated = []
+    evaluate = model.evaluate
+
+    def counting_evaluate(data, **kwargs):
+        evaluated.append(sum(1 for _ in data))  # batches (a dataset iterates again)
+        return evaluate(data, **kwargs)
+
+    monkeypatch.setattr(model, "evaluate", counting_evaluate)
+    pipeline = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)  # a partial last batch
+    figures = measure.evaluation_speeds(model, pipeline, steps=5, warmup=1)
+    assert evaluated == [4, 8]  # rounded up to whole calls of 4 steps
+    assert all(math.isfinite(figure) and figure > 0 for figure in figures)

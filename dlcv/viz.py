@@ -440,3 +440,19 @@ def plot_accuracy_under_shift(
     if title:
         ax.set_title(title, fontsize="medium")
     return figure
+
+
+def probability_text(p: float, digits: int = 3) -> str:
+    """A probability as a title or sentence states it after "p(dog)": its relation and value,
+    to ``digits`` decimals, never rounded to a certainty the model did not give.
+
+    Example:
+        >>> probability_text(0.98765), probability_text(0.99996), probability_text(2e-5)
+        ('= 0.988', '> 0.999', '< 0.001')
+    """
+    step = 10.0**-digits
+    if p > 1 - step / 2:
+        return f"> {1 - step:.{digits}f}"
+    if p < step / 2:
+        return f"< {step:.{digits}f}"
+    return f"= {p:.{digits}f}"

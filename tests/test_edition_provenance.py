@@ -44,6 +44,12 @@ def test_the_drawn_sample_is_called_what_it_is():
     assert "Data used on this page" in text
 
 
+def test_only_a_page_that_trains_is_told_of_the_books_epochs():
+    assert "the book's epochs" in provenance_note(DRAWN_INFO).data
+    text = provenance_note(DRAWN_INFO, trains=False).data
+    assert "epochs" not in text and "`DLCV_PROFILE=full`" in text
+
+
 def test_the_note_says_where_imported_runs_came_from(tmp_path):
     cache = tmp_path / "runs"
     runs = [cached_run(cache, "k1", 100.0, DAY, "x86_64, 4 CPUs"),

@@ -23,13 +23,15 @@ _SOURCE_TEXT = {
 _DATA_SET_TITLE = {"mnist": "MNIST", "cats_vs_dogs": "cats versus dogs"}
 
 
-def provenance_note(info: dict, runs: Sequence[Any] = ()) -> Markdown:
+def provenance_note(info: dict, runs: Sequence[Any] = (), *, trains: bool = True) -> Markdown:
     """A MyST admonition saying which data a page used, for display in a page or notebook.
 
     Args:
         info: the ``info`` of a loaded data set.
         runs: the page's runs (:class:`dlcv.training.Run`), if it trains: the note then also
             says where they came from (:func:`runs_sentence`).
+        trains: whether the page trains with the profile's epochs; the note of a page that
+            does not (that trains nothing, or a fixed number of epochs) leaves epochs out.
 
     Returns:
         An ``IPython.display.Markdown`` object: an admonition titled "Data used on this page",
@@ -55,11 +57,16 @@ def provenance_note(info: dict, runs: Sequence[Any] = ()) -> Markdown:
             "drawn by code, so the figures and numbers on this page show what the models do "
             "on those drawings, not what the book's photos give."
         )
-    if source == "sample":
+    if source == "sample" and trains:
         lines.append(
             "Run as a notebook with the environment variable `DLCV_PROFILE=full` set, the page "
             "uses the full data (downloaded when missing) and the book's epochs; a GPU is "
             "recommended."
+        )
+    elif source == "sample":
+        lines.append(
+            "Run as a notebook with the environment variable `DLCV_PROFILE=full` set, the page "
+            "uses the full data (downloaded when missing)."
         )
     if runs:
         lines.append(runs_sentence(runs))

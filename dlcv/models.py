@@ -156,7 +156,7 @@ def parameter_table(model: keras.Model):
 
     Returns:
         A ``pandas.DataFrame`` with one row per layer (the input layer left out) and the columns
-        ``layer`` (its class), ``output shape`` (without the batch dimension), ``parameters`` and
+        ``layer`` (its name, as ``model.summary()`` gives it), ``type`` (its class), ``output shape`` (without the batch dimension), ``parameters`` and
         ``share`` (of the model's parameters, a fraction in [0, 1]).
 
     Example:
@@ -169,7 +169,8 @@ def parameter_table(model: keras.Model):
     total = model.count_params()
     rows = [
         {
-            "layer": type(layer).__name__,
+            "layer": layer.name,
+            "type": type(layer).__name__,
             "output shape": "x".join(str(d) for d in layer.output.shape[1:]),
             "parameters": layer.count_params(),
             "share": layer.count_params() / total if total else 0.0,
@@ -177,7 +178,7 @@ def parameter_table(model: keras.Model):
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer)
     ]
-    return pd.DataFrame(rows, columns=["layer", "output shape", "parameters", "share"])
+    return pd.DataFrame(rows, columns=["layer", "type", "output shape", "parameters", "share"])
 
 
 

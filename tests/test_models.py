@@ -96,8 +96,9 @@ def test_gap_head_ignores_where_on_the_grid_a_feature_is():
 def test_parameter_table_lists_layers_shapes_counts_and_shares():
     model = models.mnist_convnet()
     table = models.parameter_table(model)
-    assert list(table.columns) == ["layer", "output shape", "parameters", "share"]
-    assert table["layer"].tolist()[0] == "Conv2D" and len(table) == len(model.layers) - 1
+    assert list(table.columns) == ["layer", "type", "output shape", "parameters", "share"]
+    assert table["layer"].tolist()[:2] == ["conv_1", "pool_1"]
+    assert table["type"].tolist()[0] == "Conv2D" and len(table) == len(model.layers) - 1
     assert table["output shape"].tolist()[4] == "3x3x128"
     assert table["parameters"].tolist() == [320, 0, 18_496, 0, 73_856, 0, 11_530]
     assert table["share"].sum() == pytest.approx(1.0)

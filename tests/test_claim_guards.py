@@ -211,3 +211,75 @@ def test_a_claim_on_other_arrays_does_not_guard_a_figure():
     (guard,) = claim_calls(figure_cell)
     assert drawn == {"maps", "conv", "image"}
     assert not _names(guard.args[0]) & drawn
+
+
+def _glued_keys(source: Path) -> dict[str, list[tuple[int, ast.Call, ast.Module]]]:
+    """Each literal key ``glue("key", ...)`` of a chapter, with the cells and calls that glue it."""
+    keys: dict[str, list[tuple[int, ast.Call, ast.Module]]] = {}
+    for index, cell in enumerate(jupytext.read(source).cells):
+        if cell.cell_type != "code" or "glue(" not in cell.source:
+            continue
+        tree = ast.parse(_python(cell.source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "glue":
+                key = node.args[0] if node.args else None
+                if isinstance(key, ast.Constant):
+                    keys.setdefault(key.value, []).append((index, node, tree))
+                elif isinstance(key, ast.JoinedStr):  # f"cvd_n_{split}" in a loop over names
+                    for name in _expand(key, _loop_values(tree)):
+                        keys.setdefault(name, []).append((index, node, tree))
+    return keys
+
+
+def _loop_values(tree: ast.Module) -> dict[str, list]:
+    """The values of each loop variable of ``tree`` that runs over a literal tuple or list."""
+    values = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.For)
+            and isinstance(node.target, ast.Name)
+            and isinstance(node.iter, ast.Tuple | ast.List)
+            and all(isinstance(item, ast.Constant) for item in node.iter.elts)
+        ):
+            values[node.target.id] = [item.value for item in node.iter.elts]
+    return values
+
+
+def _expand(key: ast.JoinedStr, loops: dict[str, list]) -> list[str]:
+    """The keys an f-string key names, where its fields are loop variables over literals
+    (none where a field is anything else: such a key is not checked)."""
+    names = [""]
+    for part in key.values:
+        if isinstance(part, ast.Constant):
+            names = [name + str(part.value) for name in names]
+        elif isinstance(part.value, ast.Name) and part.value.id in loops and not part.format_spec:
+            names = [name + str(value) for name in names for value in loops[part.value.id]]
+        else:
+            return []
+    return names
+
+
+def _in_other_branches(tree: ast.Module, first: ast.Call, second: ast.Call) -> bool:
+    """Whether one ``if`` of ``tree`` holds ``first`` in one branch and ``second`` in the other."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            body = {id(n) for part in node.body for n in ast.walk(part)}
+            orelse = {id(n) for part in node.orelse for n in ast.walk(part)}
+            if (id(first) in body and id(second) in orelse) or (
+                id(second) in body and id(first) in orelse
+            ):
+                return True
+    return False
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda path: path.stem)
+def test_each_key_is_glued_once_per_page(source):
+    """MyST-NB warns of a key glued twice in a page, and the strict build fails at its end: found
+    here in a second instead. Two branches of one ``if`` may each glue the key."""
+    for key, places in _glued_keys(source).items():
+        if len(places) == 1:
+            continue
+        (cell, first, tree), (other_cell, second, _) = places[0], places[1]
+        assert len(places) == 2 and cell == other_cell and _in_other_branches(
+            tree, first, second
+        ), f"{source.name}: {key!r} is glued {len(places)} times (cells {[p[0] for p in places]})"

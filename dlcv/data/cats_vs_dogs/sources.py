@@ -279,6 +279,28 @@ def read_file(path: Path) -> bytes | None:
     return None if len(data) > MAX_PHOTO_BYTES else data
 
 
+MAX_RECORD_BYTES = 1024**2
+"""The largest ``info.json`` or ``.made_from.json`` read (dlcv writes a few KiB)."""
+
+
+def read_record_bytes(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
+    """The bytes of a small record file dlcv wrote, read only if it is a regular file of at
+    most ``limit`` bytes (a FIFO in its place would hang the read, a giant file fill memory).
+
+    Raises:
+        OSError: if it cannot be opened or read.
+        ValueError: if it is not a regular file, or larger than ``limit``.
+    """
+    with open(path, "rb", opener=_no_block) as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            raise ValueError(f"{path.name} is not a regular file of a record's size")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than a record")
+    return data
+
+
 def _no_block(path, flags):
     """Opens without blocking on a FIFO that replaced a photo after it was listed."""
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
@@ -471,7 +493,7 @@ def choose(home: Path, url, sha256, prepared: Callable[[str], bool], download: b
 def recorded(path: Path) -> dict:
     """A JSON record of a prepared folder, or ``{}`` when it is missing or malformed."""
     try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
+        value = json.loads(read_record_bytes(path))
+    except (OSError, ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}

@@ -18,7 +18,6 @@ import keras
 import tensorflow as tf
 
 from dlcv import folders, hardware, settings, training
-from dlcv.validate import MAX_EPOCHS
 from dlcv.errors import ConfigError, MissingRunError, RunCacheError
 from dlcv.runs import plan
 from dlcv.runs.key import entry_name, run_config, run_key, training_source_hash
@@ -32,6 +31,7 @@ from dlcv.runs.store import (
     read_record,
     writable_cache,
 )
+from dlcv.validate import MAX_EPOCHS
 
 MAX_MODEL_BYTES = 2 * 1024**3
 """The largest ``model.keras`` loaded (the largest a bundle may carry, too)."""

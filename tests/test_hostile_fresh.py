@@ -118,3 +118,74 @@ def test_the_command_line_caps_epochs_as_run_does():
     with pytest.raises(SystemExit) as exit_:
         main(["train", "mnist", "--epochs", "10001"])
     assert exit_.value.code == 2
+
+
+def _photos(folder, kinds=("cat", "dog"), per_class=3):
+    from bench.hostile.probes import jpeg
+
+    contents = {}
+    for kind in kinds:
+        (folder / kind).mkdir(parents=True, exist_ok=True)
+        contents[kind] = set()
+        for index in range(per_class):
+            data = jpeg(kind, index)
+            (folder / kind / f"{index}.jpg").write_bytes(data)
+            contents[kind].add(data)
+    return contents
+
+
+def _subset_is(root, contents):
+    for kind, allowed in contents.items():
+        for split in ("train", "validation", "test"):
+            for path in (root / split / kind).iterdir():
+                assert path.read_bytes() in allowed, f"{path} is not a {kind} photo"
+
+
+def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
+    from bench.hostile.probes import jpeg
+    from dlcv.data import prepare_cats_vs_dogs
+    from dlcv.data.cats_vs_dogs.sources import kind_from_name
+
+    assert kind_from_name("dog/cat.3.jpg") == "dog"
+    assert kind_from_name("cats/dogs/1.jpg") == "dog"
+    assert kind_from_name("train/cat.0.jpg") == "cat"
+    photos = tmp_path / "photos"
+    contents = _photos(photos)
+    # a dog photo the user sorted into dog/, under a name that starts with "cat."
+    (photos / "dog" / "cat.jpg").write_bytes(data := jpeg("dog", 77))
+    contents["dog"].add(data)
+    for index in range(3):  # sorted first among the cats if taken for one
+        (photos / "dog" / f"cat.{index}.jpg").write_bytes(data := jpeg("dog", 80 + index))
+        contents["dog"].add(data)
+    root = prepare_cats_vs_dogs(source="directory", archive=photos, counts=(1, 1, 1))
+    _subset_is(root, contents)
+
+
+@pytest.mark.parametrize("target", ["/", ".."])
+def test_a_link_to_a_folder_above_the_photos_is_not_walked(tmp_path, target):
+    from dlcv.data import prepare_cats_vs_dogs
+    from dlcv.data.cats_vs_dogs import sources
+
+    photos = tmp_path / "photos"
+    contents = _photos(photos)
+    (photos / "cat" / "everything").symlink_to(target)
+    with deadline(30):
+        names = [name for name, _ in sources.walk(photos)]
+        root = prepare_cats_vs_dogs(source="directory", archive=photos, counts=(1, 1, 1))
+    assert not any(name.startswith("cat/everything/") for name in names)
+    _subset_is(root, contents)
+
+
+def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "runs"
+    for name in ("x\nFAKE 2026-01-01 quick", os.fsdecode(b"caf\xe9")):
+        (cache / name).mkdir(parents=True)
+        (cache / name / "run.json").write_text('{"config": {}, "created": 1.0}')
+    monkeypatch.setattr("sys.stdout", __import__("io").TextIOWrapper(
+        __import__("io").BytesIO(), encoding="utf-8", errors="strict"))
+    assert main(["runs"]) == 0
+    import sys
+
+    sys.stdout.flush()
+    out = sys.stdout.buffer.getvalue().decode()
+    assert "\nFAKE" not in out and "x\\nFAKE" in out and "caf\\udce9" in out

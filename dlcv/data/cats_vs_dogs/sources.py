@@ -177,12 +177,17 @@ def photo_source(location: Path) -> Path:
 def walk(folder: Path) -> list[tuple[str, Path]]:
     """``(relative name, path)`` of every regular file under ``folder``, following links to
     folders (each folder once) and sorted by name; anything else (FIFOs, devices, dangling
-    links) is left out.
+    links) is left out, and so is a link to a folder above ``folder`` (``..`` or ``/``, which
+    would walk the whole disk and take any JPEG on it for a photo of the class).
 
     Raises:
         DataUnavailableError: if a folder cannot be listed.
     """
     found, seen = [], set()
+    with contextlib.suppress(OSError, RuntimeError):
+        for parent in Path(folder).resolve().parents:
+            st = parent.stat()
+            seen.add((st.st_dev, st.st_ino))
 
     def visit(path: Path, prefix: str) -> None:
         try:
@@ -307,10 +312,19 @@ def _no_block(path, flags):
 
 
 def kind_from_name(name: str) -> str | None:
-    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``)."""
+    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``).
+
+    The nearest folder that names a class decides: ``dog/cat.3.jpg`` is a dog (the user sorted
+    it into dog/), ``cats/dogs/1.jpg`` too; the prefix only where no folder names a class (the
+    Kaggle archive's ``train/cat.0.jpg``).
+    """
     *parents, filename = PurePosixPath(name.lower()).parts or ("",)
+    for parent in reversed(parents):
+        for kind in CLASS_NAMES:
+            if parent in (kind, f"{kind}s"):
+                return kind
     for kind in CLASS_NAMES:
-        if filename.startswith(f"{kind}.") or kind in parents or f"{kind}s" in parents:
+        if filename.startswith(f"{kind}."):
             return kind
     return None
 

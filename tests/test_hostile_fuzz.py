@@ -20,7 +20,9 @@ def test_no_seed_finds_anything(scenario):
     wanted = {
         "data-info": {"dlcv: returned int"},
         "prepare": {"prepare_cats_vs_dogs: returned PosixPath"},
-        "runs": {"load: returned Run", "remove_run: returned PosixPath", "list_runs: returned list"},
+        "runs": {
+            "load: returned Run", "remove_run: returned PosixPath", "list_runs: returned list"
+        },
     }[scenario]
     assert wanted <= returned, fuzz.STATS
 

@@ -72,11 +72,15 @@ def one_line_each(text: str) -> bool:
     return all(line.isprintable() for line in text.splitlines())
 
 
-def expect_ok(status: int, text: str) -> tuple[bool, str]:
+def expect_ok(status: int, text: str, raw: str = "") -> tuple[bool, str]:
+    """Exit status 0, every line printable, and ``raw`` (a name with a newline, say) nowhere
+    as it is: it must be escaped, or it fakes a line."""
     if status != 0:
         return False, f"exit status {status}: {text.strip()[-200:]}"
     if not one_line_each(text):
         return False, "printed a line with a control character"
+    if raw and not raw.isprintable() and raw in text:
+        return False, f"printed the name {raw!r} as it is, over lines"
     return True, "exit status 0, every line printable"
 
 
@@ -150,7 +154,7 @@ def _data_info_entries(probe) -> None:
                 except OSError as error:
                     raise Skip(f"the file system refuses the name: {error}") from None
                 ctx.keep(ctx.data)
-                return expect_ok(*cli("data", "info"))
+                return expect_ok(*cli("data", "info"), raw=name[:240])
 
             probe(f"fresh/data-info/{kind}/{label}")(run)
 
@@ -166,7 +170,7 @@ def _cache_entries(probe) -> None:
             (folder / "run.json").write_text('{"config": {"name": "x"}, "created": 1.0}')
             ctx.keep(ctx.cache)
             status, text = cli("runs")
-            ok, detail = expect_ok(status, text)
+            ok, detail = expect_ok(status, text, raw=name)
             return ok and "1 cached run" in text, detail
 
         def removal(ctx, name=NAMES[label]):

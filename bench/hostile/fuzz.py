@@ -325,7 +325,7 @@ def scenario_data_info(world: World) -> None:
         world.find("wrong", f"data info exited {status}")
     if status == 0:
         lines = text.splitlines()
-        if any(not line.isprintable() for line in lines):
+        if any(not line.isprintable() for line in lines) or _raw_name_in(text, before):
             world.find("wrong", "data info printed a line with a control character")
         from dlcv.cli.formatting import shown
 
@@ -398,6 +398,15 @@ def scenario_prepare(world: World) -> None:
         problem = _subset_problem(third, allowed)
         if problem:
             world.find("wrong", f"after a photo was swapped: {problem}")
+
+
+def _raw_name_in(text: str, paths) -> bool:
+    """Whether a name with a newline (of a path in ``paths``) is in ``text`` as it is."""
+    for path in paths:
+        name = os.fsdecode(os.path.basename(path))
+        if "\n" in name and len(name) > 2 and name in text:
+            return True
+    return False
 
 
 def _subset_problem(root: Path, allowed: dict[str, set[bytes]]) -> str | None:
@@ -534,7 +543,9 @@ def scenario_runs(world: World) -> None:
     status, text = world.cli("runs")
     if status not in (0, 2, None):
         world.find("wrong", f"dlcv runs exited {status}")
-    elif status == 0 and any(not line.isprintable() for line in text.splitlines()):
+    elif status == 0 and (
+        any(not line.isprintable() for line in text.splitlines()) or _raw_name_in(text, before)
+    ):
         world.find("wrong", "dlcv runs printed a line with a control character")
 
     for name, valid in entries.items():

@@ -189,3 +189,17 @@ def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path, monkeypatch, caps
     sys.stdout.flush()
     out = sys.stdout.buffer.getvalue().decode()
     assert "\nFAKE" not in out and "x\\nFAKE" in out and "caf\\udce9" in out
+
+
+@pytest.mark.parametrize("command", [["data", "info"], ["runs"]])
+def test_a_folder_setting_under_a_file_is_an_error_not_an_empty_folder(
+    tmp_path, monkeypatch, capsys, command
+):
+    (tmp_path / "file").write_text("mine")
+    monkeypatch.setenv("DLCV_DATA_DIR", str(tmp_path / "file" / "sub"))
+    monkeypatch.setenv("DLCV_CACHE_DIR", str(tmp_path / "file" / "sub"))
+    assert main(command) == 2
+    out, err = capsys.readouterr()
+    assert "Nothing prepared" not in out and "No cached runs" not in out
+    assert "dlcv: error:" in err
+    assert (tmp_path / "file").read_text() == "mine"

@@ -166,7 +166,7 @@ def _cache_entries(probe) -> None:
 
         def listing(ctx, name=NAMES[label]):
             folder = ctx.cache / name
-            folder.mkdir(parents=True)
+            _mkdir(folder)
             (folder / "run.json").write_text('{"config": {"name": "x"}, "created": 1.0}')
             ctx.keep(ctx.cache)
             status, text = cli("runs")
@@ -175,7 +175,7 @@ def _cache_entries(probe) -> None:
 
         def removal(ctx, name=NAMES[label]):
             folder = ctx.cache / name
-            folder.mkdir(parents=True)
+            _mkdir(folder)
             (folder / "run.json").write_text('{"config": {}}')
             (folder / ".dlcv").write_text("a marker, but no valid record")
             ctx.keep(ctx.cache)
@@ -183,6 +183,13 @@ def _cache_entries(probe) -> None:
 
         probe(f"fresh/runs-list/{label}")(listing)
         probe(f"fresh/runs-remove/{label}")(removal)
+
+
+def _mkdir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True)
+    except OSError as error:
+        raise Skip(f"the file system refuses the name: {error}") from None
 
 
 # --- The environment -----------------------------------------------------------------------

@@ -115,6 +115,15 @@ def info_command(args: argparse.Namespace) -> int:
     data = args.data_dir or settings.data_dir()
     home = data / "cats_vs_dogs"
     for folder in (data, home):
+        try:
+            folder.stat()
+        except NotADirectoryError:
+            raise ConfigError(
+                f"The data folder {shown(folder)} lies under a file, so it cannot be a folder: "
+                "point DLCV_DATA_DIR (or --data-dir) at a folder."
+            ) from None
+        except OSError:
+            pass  # missing (said below), or what kind_of says
         kind = sources.kind_of(folder)
         if kind not in ("folder", "missing"):
             raise ConfigError(

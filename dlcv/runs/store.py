@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import math
+import os
 import re
 import stat
 from pathlib import Path
@@ -158,7 +159,11 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     """
     root = cache_root(cache_dir)
     try:
-        entries = sorted(root.iterdir()) if root.exists() or root.is_symlink() else []
+        if not os.path.lexists(root):
+            root.stat()  # a path under a file (ENOTDIR) or too long is an error, not "no runs"
+        entries = sorted(root.iterdir()) if os.path.lexists(root) else []
+    except FileNotFoundError:
+        entries = []
     except OSError as error:
         raise RunCacheError(
             f"The run cache {root} cannot be read ({error.strerror or error}). Check its "

@@ -118,7 +118,7 @@ def hostile_entry(rng: random.Random, folder: Path, outside: Path, depth: int = 
         elif kind == "empty":
             path.touch()
         elif kind == "jpg-junk":
-            path = path.with_name(path.name[:200] + ".jpg")
+            path = _unique(folder, path.name[:200] + ".jpg")  # never over a photo
             path.write_bytes(b"\xff\xd8\xff" + os.urandom(rng.randrange(0, 300)))
         elif kind in ("folder", "read-only"):
             path.mkdir()

@@ -203,3 +203,19 @@ def test_a_folder_setting_under_a_file_is_an_error_not_an_empty_folder(
     assert "Nothing prepared" not in out and "No cached runs" not in out
     assert "dlcv: error:" in err
     assert (tmp_path / "file").read_text() == "mine"
+
+
+@pytest.mark.parametrize("kind", ["file", "dangling-link"])
+def test_a_run_cache_that_is_no_folder_is_called_so(tmp_path, kind):
+    from dlcv.errors import RunCacheError
+    from dlcv.runs import store
+
+    cache = tmp_path / "cache"
+    if kind == "file":
+        cache.write_text("mine")
+    else:
+        cache.symlink_to(tmp_path / "gone")
+    with pytest.raises(RunCacheError) as error:
+        store.writable_cache(cache)
+    assert "File exists" not in str(error.value)
+    assert ("not a folder" if kind == "file" else "link to nothing") in str(error.value)

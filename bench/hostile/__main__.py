@@ -35,6 +35,12 @@ OUTCOMES = ("handled", "error", "traceback", "hang", "lost", "wrong", "skipped")
 
 
 def _worker_main() -> None:
+    import signal
+
+    # Started from a shell's background job, SIGINT is ignored, and the processes the probes
+    # start would inherit that (their Ctrl-C would do nothing): a handler of its own resets
+    # theirs to the default on exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     results = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever dlcv or a library prints goes to stderr, not into the results
     from bench.hostile import probes

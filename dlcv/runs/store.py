@@ -49,8 +49,11 @@ def writable_cache(cache_dir: str | Path | None = None) -> Path:
     try:
         folders.writable_folder(root)
     except OSError as error:
+        cause = error.strerror or str(error)
+        if os.path.lexists(root) and not root.is_dir():  # "File exists" says too little
+            cause = "it is a link to nothing" if root.is_symlink() else "it is not a folder"
         raise RunCacheError(
-            f"The run cache {root} is not writable ({error.strerror or error}). "
+            f"The run cache {root} is not writable ({cause}). "
             "Point DLCV_CACHE_DIR at a folder you can write to."
         ) from error
     folders.remove_leftovers(root)

@@ -80,6 +80,10 @@ of 32 float32 images of 2048x2048 already takes 1.5 GiB."""
 MAX_COUNT = 100_000
 """The most images per class and split: more than any data set of the book holds."""
 
+MAX_EPOCHS = 10_000
+"""The most epochs a run trains (``run(epochs=...)`` and ``--epochs``): the book's longest runs
+take 100; a larger count is a slip that would train for days."""
+
 
 def image_size(value: object, name: str = "image_size") -> tuple[int, int]:
     """``(height, width)`` if ``value`` is a pair of integers from 1 to :data:`MAX_IMAGE_SIZE`.

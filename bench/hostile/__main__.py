@@ -4,6 +4,7 @@ each classified automatically; a summary at the end.
     PYTHONPATH=$PWD .venv/bin/python -m bench.hostile            # all probes
     PYTHONPATH=$PWD .venv/bin/python -m bench.hostile -k archive # those whose name holds it
     PYTHONPATH=$PWD .venv/bin/python -m bench.hostile --json out.json
+    PYTHONPATH=$PWD .venv/bin/python -m bench.hostile --family env  # env/..., not fresh/env/...
 
 The probes run one after another in a worker process (which imports dlcv and TensorFlow once);
 a probe that runs past its timeout is a hang: the worker is killed and a new one goes on with
@@ -34,6 +35,12 @@ OUTCOMES = ("handled", "error", "traceback", "hang", "lost", "wrong", "skipped")
 
 
 def _worker_main() -> None:
+    import signal
+
+    # Started from a shell's background job, SIGINT is ignored, and the processes the probes
+    # start would inherit that (their Ctrl-C would do nothing): a handler of its own resets
+    # theirs to the default on exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     results = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever dlcv or a library prints goes to stderr, not into the results
     from bench.hostile import probes
@@ -101,6 +108,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hostile")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("-k", default="", help="run the probes whose name holds this")
+    parser.add_argument(
+        "--family", help="run one family: the probes whose name starts with FAMILY/"
+    )
     parser.add_argument("--json", help="write every probe's outcome to this file")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per probe")
     parser.add_argument("-v", action="store_true", help="print every probe, not only failures")
@@ -110,7 +120,10 @@ def main(argv=None) -> int:
         return 0
     from bench.hostile import probes
 
-    names = [name for name in probes.registry() if args.k in name]
+    names = [
+        name for name in probes.registry()
+        if args.k in name and (args.family is None or name.startswith(args.family + "/"))
+    ]
     results, worker = [], _Worker()
     for name in names:
         result = worker.ask(name, args.timeout)

@@ -259,11 +259,12 @@ def probe(name: str):
 
 
 def registry() -> dict[str, Probe]:
-    from bench.hostile import families, runs_side
+    from bench.hostile import families, fresh, runs_side
 
     if not _PROBES:
         families.register_all(probe)
         runs_side.register_all(probe)
+        fresh.register_all(probe)
     return {p.name: p for p in _PROBES}
 
 

@@ -69,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.profile = profiles.get(args.profile) if args.profile else profiles.active()
         return args.handler(args)
     except DlcvError as error:
-        print(f"dlcv: error: {error}", file=sys.stderr)
+        # a name that is not UTF-8 (a lone surrogate in Python) is written as its escape
+        text = str(error).encode("utf-8", "backslashreplace").decode("utf-8")
+        print(f"dlcv: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # What was being written is left whole or not at all (dlcv.folders): say only that.

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from dlcv import settings
 from dlcv.cli.argtypes import MAX_COUNT, MAX_IMAGE_SIZE, int_in
-from dlcv.cli.formatting import HelpFormatter, examples
-from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs
+from dlcv.cli.formatting import HelpFormatter, examples, shown
+from dlcv.data.cats_vs_dogs import SOURCES, prepare_cats_vs_dogs, sources
+from dlcv.errors import ConfigError, DataUnavailableError
 
 DATASETS = ("cats-vs-dogs",)
 
@@ -108,29 +110,67 @@ def prepare_command(args: argparse.Namespace) -> int:
 
 
 def info_command(args: argparse.Namespace) -> int:
-    """``data info``: what is prepared, and where."""
-    home = (args.data_dir or settings.data_dir()) / "cats_vs_dogs"
-    prepared = sorted(home.glob("*/info.json"))
-    archives = sorted(p for p in home.glob("*.zip"))
-    print(f"Data folder: {home.parent}")
+    """``data info``: what is prepared, and where. Reads only ``info.json`` files (regular files
+    of a record's size) and the sizes of archives; lists whatever else lies there as it is."""
+    data = args.data_dir or settings.data_dir()
+    home = data / "cats_vs_dogs"
+    for folder in (data, home):
+        try:
+            folder.stat()
+        except NotADirectoryError:
+            raise ConfigError(
+                f"The data folder {shown(folder)} lies under a file, so it cannot be a folder: "
+                "point DLCV_DATA_DIR (or --data-dir) at a folder."
+            ) from None
+        except OSError:
+            pass  # missing (said below), or what kind_of says
+        kind = sources.kind_of(folder)
+        if kind not in ("folder", "missing"):
+            raise ConfigError(
+                f"The data folder {shown(folder)} is a {kind}, not a folder: point "
+                "DLCV_DATA_DIR (or --data-dir) at a folder."
+            )
+    try:
+        entries = sorted(home.iterdir()) if sources.kind_of(home) == "folder" else []
+    except OSError as error:
+        raise DataUnavailableError(
+            f"The data folder {shown(home)} cannot be listed ({error.strerror or error}): make "
+            "it readable, or point DLCV_DATA_DIR at another folder."
+        ) from error
+    prepared = [e for e in entries if _is_folder(e) and os.path.lexists(e / "info.json")]
+    archives = [e for e in entries if e.name.endswith(".zip")]
+    print(f"Data folder: {shown(data)}")
     if not prepared and not archives:
         print("Nothing prepared yet: run `python -m dlcv data prepare cats-vs-dogs`.")
         return 0
-    for info_file in prepared:
-        print(_summary(info_file.parent))
+    for root in prepared:
+        print(_summary(root))
     for archive in archives:
-        print(f"  archive  {archive.name}  ({archive.stat().st_size / 1024**2:,.0f} MiB)")
+        kind = sources.kind_of(archive)
+        size = (
+            f"{archive.stat().st_size / 1024**2:,.0f} MiB" if kind == "file"
+            else "missing: a dangling link" if kind == "missing"
+            else f"a {kind}, not an archive"
+        )
+        print(f"  archive  {shown(archive.name)}  ({size})")
     return 0
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _summary(root: Path) -> str:
     try:
-        info = json.loads((root / "info.json").read_text())
+        info = json.loads(sources.read_record_bytes(root / "info.json"))
         return _describe(root, info)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
         return (
-            f"damaged: {root} ({type(error).__name__}: {error}); `python -m dlcv data prepare` "
-            "makes it again"
+            f"damaged: {shown(root)} ({type(error).__name__}: {shown(error)}); "
+            "`python -m dlcv data prepare` makes it again"
         )
 
 
@@ -141,7 +181,7 @@ def _describe(root: Path, info: dict) -> str:
     )
     dropped = sum(info["dropped"].values())
     lines = [
-        f"{info['name']} ({info['source']}): {root}",
+        f"{info['name']} ({info['source']}): {shown(root)}",
         f"  {counts}",
         f"  origin: {info['origin']}",
         f"  license: {info['license']}",
@@ -149,4 +189,4 @@ def _describe(root: Path, info: dict) -> str:
     if dropped:
         reasons = ", ".join(f"{n} {reason}" for reason, n in info["dropped"].items() if n)
         lines.append(f"  dropped {dropped} corrupt files: {reasons}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)

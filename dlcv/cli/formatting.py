@@ -5,6 +5,22 @@ from __future__ import annotations
 import argparse
 
 
+def shown(value) -> str:
+    """``value`` as text safe to print on one line: a character that is not printable (a
+    newline in a file's name, a byte that is not UTF-8, kept by Python as a lone surrogate) is
+    written as its escape, so no name can break a listing, fake a line or crash the print.
+
+    Example:
+        >>> shown("cat\\n1.jpg"), shown("\\udcff.zip")
+        ('cat\\\\n1.jpg', '\\\\udcff.zip')
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace")
+                   .decode("ascii") for c in text)
+
+
 def examples(*lines: str) -> str:
     """An epilog listing example command lines, one a line (see :class:`HelpFormatter`)."""
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from dlcv import settings
-from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples
+from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples, shown
 from dlcv.errors import ConfigError
 
 
@@ -72,14 +72,15 @@ def list_command(args: argparse.Namespace) -> int:
 
     if args.remove:
         for run_id in args.remove:
-            print(f"Removed {store.remove_run(run_id)}")
+            print(f"Removed {shown(store.remove_run(run_id))}")
         return 0
     records = store.list_runs()
     if not records:
-        print(f"No cached runs in {settings.cache_dir()}.")
+        print(f"No cached runs in {shown(settings.cache_dir())}.")
         return 0
-    print(f"{len(records)} cached run(s) in {settings.cache_dir()}:")
-    rows = [store.describe(record) for record in records]
+    print(f"{len(records)} cached run(s) in {shown(settings.cache_dir())}:")
+    # any name a folder may have, on one line: a newline in one must not fake a row
+    rows = [{k: shown(v) for k, v in store.describe(record).items()} for record in records]
     widths = {column: max(len(column), *(len(row[column]) for row in rows)) for column in rows[0]}
     left = {"id", "created", "profile", "data"}  # text; the other columns are numbers
 

@@ -7,6 +7,7 @@ import argparse
 from dlcv.cli.argtypes import fraction, int_in
 from dlcv.cli.formatting import HelpFormatter, add_profile_option, examples
 from dlcv.errors import ConfigError, DlcvError
+from dlcv.validate import MAX_EPOCHS
 
 
 def add_train_command(commands: argparse._SubParsersAction) -> None:
@@ -40,7 +41,7 @@ def add_train_command(commands: argparse._SubParsersAction) -> None:
         help="cats-vs-dogs: dropout rate after Flatten, in [0, 1)",
     )
     train.add_argument(
-        "--epochs", type=int_in(1, 10_000), help="at least 1; default: the profile's epochs"
+        "--epochs", type=int_in(1, MAX_EPOCHS), help="at least 1; default: the profile's epochs"
     )
     train.add_argument(
         "--seed", type=int_in(0, 2**32 - 1),

@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import math
+import os
 import re
 import stat
 from pathlib import Path
@@ -48,8 +49,11 @@ def writable_cache(cache_dir: str | Path | None = None) -> Path:
     try:
         folders.writable_folder(root)
     except OSError as error:
+        cause = error.strerror or str(error)
+        if os.path.lexists(root) and not root.is_dir():  # "File exists" says too little
+            cause = "it is a link to nothing" if root.is_symlink() else "it is not a folder"
         raise RunCacheError(
-            f"The run cache {root} is not writable ({error.strerror or error}). "
+            f"The run cache {root} is not writable ({cause}). "
             "Point DLCV_CACHE_DIR at a folder you can write to."
         ) from error
     folders.remove_leftovers(root)
@@ -158,7 +162,11 @@ def list_runs(cache_dir: str | Path | None = None) -> list[dict]:
     """
     root = cache_root(cache_dir)
     try:
-        entries = sorted(root.iterdir()) if root.exists() or root.is_symlink() else []
+        if not os.path.lexists(root):
+            root.stat()  # a path under a file (ENOTDIR) or too long is an error, not "no runs"
+        entries = sorted(root.iterdir()) if os.path.lexists(root) else []
+    except FileNotFoundError:
+        entries = []
     except OSError as error:
         raise RunCacheError(
             f"The run cache {root} cannot be read ({error.strerror or error}). Check its "

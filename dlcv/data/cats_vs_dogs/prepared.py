@@ -111,7 +111,7 @@ def check(root: Path, counts: tuple[int, int, int]) -> tuple[dict | None, str]:
     """``(info, "")`` if ``root`` is an intact prepared folder of ``counts``, else
     ``(None, what is wrong)``."""
     try:
-        info = json.loads((root / INFO).read_text())
+        info = json.loads(sources.read_record_bytes(root / INFO))
         if not isinstance(info, dict) or not all(
             isinstance(info.get(key), kind) for key, kind in _RECORD_KEYS.items()
         ):
@@ -129,7 +129,7 @@ def check(root: Path, counts: tuple[int, int, int]) -> tuple[dict | None, str]:
             return None, f"{'extra' if extra else 'missing'} files ({', '.join(some)})"
         if fingerprint(root, counts) != info.get("fingerprint"):
             return None, "a photo's content differs from what was recorded"
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         return None, f"it cannot be read ({getattr(error, 'strerror', None) or error})"
     return info, ""
 

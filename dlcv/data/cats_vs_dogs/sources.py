@@ -177,12 +177,17 @@ def photo_source(location: Path) -> Path:
 def walk(folder: Path) -> list[tuple[str, Path]]:
     """``(relative name, path)`` of every regular file under ``folder``, following links to
     folders (each folder once) and sorted by name; anything else (FIFOs, devices, dangling
-    links) is left out.
+    links) is left out, and so is a link to a folder above ``folder`` (``..`` or ``/``, which
+    would walk the whole disk and take any JPEG on it for a photo of the class).
 
     Raises:
         DataUnavailableError: if a folder cannot be listed.
     """
     found, seen = [], set()
+    with contextlib.suppress(OSError, RuntimeError):
+        for parent in Path(folder).resolve().parents:
+            st = parent.stat()
+            seen.add((st.st_dev, st.st_ino))
 
     def visit(path: Path, prefix: str) -> None:
         try:
@@ -279,16 +284,47 @@ def read_file(path: Path) -> bytes | None:
     return None if len(data) > MAX_PHOTO_BYTES else data
 
 
+MAX_RECORD_BYTES = 1024**2
+"""The largest ``info.json`` or ``.made_from.json`` read (dlcv writes a few KiB)."""
+
+
+def read_record_bytes(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
+    """The bytes of a small record file dlcv wrote, read only if it is a regular file of at
+    most ``limit`` bytes (a FIFO in its place would hang the read, a giant file fill memory).
+
+    Raises:
+        OSError: if it cannot be opened or read.
+        ValueError: if it is not a regular file, or larger than ``limit``.
+    """
+    with open(path, "rb", opener=_no_block) as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            raise ValueError(f"{path.name} is not a regular file of a record's size")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than a record")
+    return data
+
+
 def _no_block(path, flags):
     """Opens without blocking on a FIFO that replaced a photo after it was listed."""
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def kind_from_name(name: str) -> str | None:
-    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``)."""
+    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``).
+
+    The nearest folder that names a class decides: ``dog/cat.3.jpg`` is a dog (the user sorted
+    it into dog/), ``cats/dogs/1.jpg`` too; the prefix only where no folder names a class (the
+    Kaggle archive's ``train/cat.0.jpg``).
+    """
     *parents, filename = PurePosixPath(name.lower()).parts or ("",)
+    for parent in reversed(parents):
+        for kind in CLASS_NAMES:
+            if parent in (kind, f"{kind}s"):
+                return kind
     for kind in CLASS_NAMES:
-        if filename.startswith(f"{kind}.") or kind in parents or f"{kind}s" in parents:
+        if filename.startswith(f"{kind}."):
             return kind
     return None
 
@@ -471,7 +507,7 @@ def choose(home: Path, url, sha256, prepared: Callable[[str], bool], download: b
 def recorded(path: Path) -> dict:
     """A JSON record of a prepared folder, or ``{}`` when it is missing or malformed."""
     try:
-        value = json.loads(path.read_text())
-    except (OSError, ValueError):
+        value = json.loads(read_record_bytes(path))
+    except (OSError, ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}

@@ -156,8 +156,9 @@ def parameter_table(model: keras.Model):
 
     Returns:
         A ``pandas.DataFrame`` with one row per layer (the input layer left out) and the columns
-        ``layer`` (its name, as ``model.summary()`` gives it), ``type`` (its class), ``output shape`` (without the batch dimension), ``parameters`` and
-        ``share`` (of the model's parameters, a fraction in [0, 1]).
+        ``layer`` (its name, as ``model.summary()`` gives it), ``type`` (its class),
+        ``output shape`` (without the batch dimension), ``parameters`` and ``share`` (of the
+        model's parameters, a fraction in [0, 1]).
 
     Example:
         >>> table = parameter_table(mnist_dense())

@@ -239,6 +239,24 @@ def test_unknown_data_is_a_clear_error():
         cache.run(tiny_model, object(), epochs=1)
 
 
+def test_checking_the_data_builds_no_pipeline(tmp_path):
+    """run() looks for train/validation/test without reading them: a data set's train is a
+    property that builds a pipeline, which a plan would otherwise pay for every run."""
+
+    class Counting(TinyData):
+        built = 0
+
+        @property
+        def train(self):
+            Counting.built += 1
+            return super().train
+
+    data = Counting(info=DATA.info)
+    with pytest.raises(RunCacheError):
+        cache.run(tiny_model, data, epochs=1, train=False, cache_dir=tmp_path)
+    assert Counting.built == 0
+
+
 def test_train_false_loads_or_says_the_run_is_missing():
     with pytest.raises(RunCacheError, match="not in the run cache"):
         train(train=False)

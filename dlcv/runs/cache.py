@@ -153,7 +153,11 @@ def run(
         result = run(dlcv.models.mnist_convnet, mnist, epochs=5)
         result.metrics["accuracy"]
     """
-    if not all(hasattr(data, name) for name in ("train", "validation", "test", "info")):
+    # getattr_static: looking must not build a pipeline (a data set's train is a property that
+    # makes a fresh one, which costs seconds when a plan checks every run).
+    missing = object()
+    needed = ("train", "validation", "test", "info")
+    if any(inspect.getattr_static(data, name, missing) is missing for name in needed):
         raise ConfigError(
             f"run() cannot train on a {type(data).__name__}: pass a data set from dlcv.data "
             "(train, validation and test pipelines, and info)."

@@ -195,3 +195,26 @@ def test_a_run_trained_again_in_the_same_process_gives_the_same_history(tmp_path
         for name in ("first", "second")
     ]
     assert histories[0] == histories[1]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: "def other():\n    return 2\n\n\n" + text,  # lines moved: inspect finds `other`
+        lambda text: text.replace("x + 1", "x + 2"),  # same lines, other code
+    ],
+    ids=["lines-moved", "body-changed"],
+)
+def test_a_builder_whose_file_changed_after_import_is_not_keyed(tmp_path, edit):
+    """inspect reads the file as it is now at the line where the function was: a page running
+    while dlcv's sources are edited would key its runs on other code."""
+    import linecache
+
+    from dlcv.runs.key import code_text
+
+    build = _builder(tmp_path, "edited")
+    file = tmp_path / "edited.py"
+    file.write_text(edit(file.read_text()) + "\n# longer, so that linecache sees the change\n")
+    linecache.checkcache()
+    with pytest.raises(ConfigError, match="changed after it was imported"):
+        code_text(build)

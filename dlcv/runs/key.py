@@ -10,6 +10,7 @@ run's own arguments and data.
 
 
 from __future__ import annotations
+import __future__
 
 import ast
 import hashlib
@@ -101,6 +102,12 @@ def code_text(function: Callable) -> str:
         tree = ast.parse(textwrap.dedent(source))
     except SyntaxError:
         return source
+    if not _is_the_running_code(function, tree):
+        raise ConfigError(
+            f"The source of {function.__qualname__} in {inspect.getsourcefile(function)} is not "
+            "the code Python runs: the file changed after it was imported. Restart the kernel "
+            "(or the process) so that the run is keyed on the code that trains it."
+        )
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (
@@ -112,6 +119,37 @@ def code_text(function: Callable) -> str:
         ):
             node.body = body[1:] or [ast.Pass()]
     return ast.unparse(tree)
+
+
+def _is_the_running_code(function: Callable, tree: ast.Module) -> bool:
+    """Whether ``tree``, the source ``inspect`` found for ``function``, is the function Python
+    runs. ``inspect`` reads the file as it is now at the line where the function was when it was
+    imported: after an edit, that can be another function, or this one changed."""
+    code = getattr(function, "__code__", None)
+    defined = tree.body[0] if tree.body else None
+    if code is None or not isinstance(defined, ast.FunctionDef | ast.AsyncFunctionDef):
+        return True  # a lambda or another callable: nothing to compare
+    if defined.name != function.__name__:
+        return False
+    if code.co_freevars:  # a closure compiles differently alone; its name has to do
+        return True
+    future = __future__.annotations.compiler_flag
+    compiled = compile(tree, "<source>", "exec", flags=code.co_flags & future, dont_inherit=True)
+    return any(
+        getattr(const, "co_name", None) == function.__name__
+        and _signature(const) == _signature(code)
+        for const in compiled.co_consts
+    )
+
+
+def _signature(code) -> tuple:
+    """What a code object names, holds and takes: its names, variables, constants (nested code
+    by its own signature) and arguments. Not its bytecode, which the same Python lays out
+    differently for a module imported and a function compiled alone."""
+    constants = tuple(
+        _signature(const) if hasattr(const, "co_code") else repr(const) for const in code.co_consts
+    )
+    return (code.co_names, code.co_varnames, code.co_argcount, code.co_kwonlyargcount, constants)
 
 
 def _source(build_model: Callable) -> str:

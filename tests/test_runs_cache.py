@@ -200,7 +200,7 @@ def test_a_run_trained_again_in_the_same_process_gives_the_same_history(tmp_path
 @pytest.mark.parametrize(
     "edit",
     [
-        lambda text: "def other():\n    return 2\n\n\n" + text,  # lines moved: inspect finds `other`
+        lambda text: "def other():\n    return 2\n\n\n" + text,  # moved: inspect finds other()
         lambda text: text.replace("x + 1", "x + 2"),  # same lines, other code
     ],
     ids=["lines-moved", "body-changed"],

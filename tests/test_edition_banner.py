@@ -25,7 +25,7 @@ def test_the_quick_banner_describes_the_drawn_cartoons_from_the_profile(edition)
     assert ("unless the real photos are on disk, its cats and dogs are synthetic cartoons "
             "drawn by code, not photos") in text
     assert "200/200/400 training, validation and test images at 100x100" in text
-    assert "40 epochs for every variant" in text
+    assert "40 epochs for the main variants, fewer for a few one-off comparisons" in text
     assert ("unless the full MNIST is on disk, its MNIST is a sample of 5,000 real digits "
             "(4,000 training, 1,000 test)") in text
     assert "sample of the photos" not in text and "sample of cats" not in text

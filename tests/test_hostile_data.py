@@ -13,7 +13,6 @@ import io
 import json
 import os
 import random
-import signal
 import threading
 import time
 import zipfile
@@ -24,27 +23,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.hostile.deadline import deadline
 from dlcv.data import load_mnist, prepare_cats_vs_dogs
 from dlcv.data.fetch import check_members, download
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError, DownloadError
 
 COUNTS = (1, 1, 1)
-
-
-@contextlib.contextmanager
-def deadline(seconds: float):
-    """Fails the test (instead of hanging the suite) if the block runs past ``seconds``."""
-
-    def expired(*args):
-        raise TimeoutError(f"ran past {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _jpeg(kind: str, index: int, size: int = 16) -> bytes:

@@ -1,36 +1,14 @@
 """Hostile cases found by the second pass of issue 22 (``python -m bench.hostile -k fresh`` and
 the seeded fuzzer ``bench/hostile/fuzz.py``): each was seen to fail before its fix."""
 
-import contextlib
 import os
-import signal
 
 import keras
 import pytest
 
+from bench.hostile.deadline import deadline
 from dlcv.cli import main
 from dlcv.errors import ConfigError
-
-
-class Hang(BaseException):
-    """What :func:`deadline` raises: no ``OSError`` (as ``TimeoutError`` is), which the code
-    under test may catch as a damaged file."""
-
-
-@contextlib.contextmanager
-def deadline(seconds: int):
-    """Raises :class:`Hang` in the test if what it wraps runs past ``seconds``."""
-
-    def expire(*_):
-        raise Hang(f"ran past {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def data_info(capsys) -> tuple[int, str, str]:

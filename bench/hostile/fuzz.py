@@ -32,7 +32,6 @@ import math
 import os
 import random
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -41,12 +40,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.hostile.deadline import Hang, deadline
+
 ROOT = os.geteuid() == 0
 DEADLINE_S = 30
-
-
-class Hang(BaseException):
-    """A call ran past its deadline (no ``OSError``, so that no ``except OSError`` takes it)."""
 
 
 @dataclass
@@ -58,20 +55,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.outcome:9}  {self.scenario} seed {self.seed}: {self.detail}"
-
-
-@contextlib.contextmanager
-def deadline(seconds: float = DEADLINE_S):
-    def expire(*_):
-        raise Hang(f"ran past {seconds:.0f} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --- Names and trees ---------------------------------------------------------------------------
@@ -247,7 +230,7 @@ class World:
 
         kind = what.split("(")[0].split(" ")[0]
         try:
-            with deadline(), warnings.catch_warnings():
+            with deadline(DEADLINE_S), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = function(*args, **kwargs)
             self.stats[f"{kind}: returned {type(result).__name__}"] += 1

@@ -27,6 +27,7 @@ import contextlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -182,3 +183,27 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, OSError):
         return True
     return True
+
+
+def read_small_file(path: Path, limit: int) -> bytes:
+    """The bytes of a small file dlcv wrote (a record, a marker), read only if it is a regular
+    file of at most ``limit`` bytes: a FIFO in its place would hang the read (it is opened
+    without blocking, then checked), a device or a giant file fill memory.
+
+    Raises:
+        OSError: if it cannot be opened or read.
+        ValueError: if it is not a regular file, or larger than ``limit``.
+    """
+    with open(path, "rb", opener=open_without_blocking) as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            raise ValueError(f"{path.name} is not a regular file of at most {limit:,} bytes")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than {limit:,} bytes")
+    return data
+
+
+def open_without_blocking(path, flags):
+    """An ``opener`` for :func:`open` that does not block on a FIFO put where a file was."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))

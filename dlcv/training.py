@@ -21,6 +21,7 @@ import tensorflow as tf
 
 from dlcv import hardware, settings
 from dlcv.errors import ConfigError, TrainingDivergedError
+from dlcv.validate import MAX_EPOCHS
 
 STEPS_PER_EXECUTION = 4
 """Training steps run per call into TensorFlow: small models spend as long in Python between
@@ -229,12 +230,17 @@ def check_arguments(
     (or train wrongly) only later.
 
     Raises:
-        ConfigError: if ``epochs`` or ``seed`` is not a suitable integer, ``learning_rate`` is
-            not a finite positive number, a name is not one Keras knows, or ``monitor`` names no
-            quantity that training will log.
+        ConfigError: if ``epochs`` (1 to :data:`dlcv.validate.MAX_EPOCHS`) or ``seed`` is not a
+            suitable integer, ``learning_rate`` is not a finite positive number, a name is not
+            one Keras knows, or ``monitor`` names no quantity that training will log.
     """
     if not (isinstance(epochs, numbers.Integral) and not isinstance(epochs, bool) and epochs >= 1):
         raise ConfigError(f"epochs must be a positive integer, got {epochs!r}.")
+    if epochs > MAX_EPOCHS:
+        raise ConfigError(
+            f"epochs={epochs!r} is more than the {MAX_EPOCHS:,} a run may train for; give at "
+            "most that many (the book's longest runs train 100)."
+        )
     if not (
         isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed < 2**32
     ):

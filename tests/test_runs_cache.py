@@ -201,9 +201,10 @@ def test_a_run_trained_again_in_the_same_process_gives_the_same_history(tmp_path
     "edit",
     [
         lambda text: "def other():\n    return 2\n\n\n" + text,  # moved: inspect finds other()
-        lambda text: text.replace("x + 1", "x + 2"),  # same lines, other code
+        lambda text: text.replace("x + 1", "x + 2"),  # same lines, another constant
+        lambda text: text.replace("x + 1", "x - 1"),  # same lines, another operator
     ],
-    ids=["lines-moved", "body-changed"],
+    ids=["lines-moved", "constant-changed", "operator-changed"],
 )
 def test_a_builder_whose_file_changed_after_import_is_not_keyed(tmp_path, edit):
     """inspect reads the file as it is now at the line where the function was: a page running

@@ -111,7 +111,8 @@ def prepare_command(args: argparse.Namespace) -> int:
 
 def info_command(args: argparse.Namespace) -> int:
     """``data info``: what is prepared, and where. Reads only ``info.json`` files (regular files
-    of a record's size) and the sizes of archives; lists whatever else lies there as it is."""
+    of a record's size) and the sizes of ``*.zip`` archives; anything else in the folder is not
+    listed."""
     data = args.data_dir or settings.data_dir()
     home = data / "cats_vs_dogs"
     for folder in (data, home):
@@ -157,6 +158,8 @@ def info_command(args: argparse.Namespace) -> int:
 
 
 def _is_folder(path: Path) -> bool:
+    """Whether an entry is a folder; one that cannot be looked at is skipped, not an error
+    (unlike :func:`dlcv.data.cats_vs_dogs.sources.kind_of`), so that it cannot hide the rest."""
     try:
         return path.is_dir()
     except OSError:
@@ -181,7 +184,7 @@ def _describe(root: Path, info: dict) -> str:
     )
     dropped = sum(info["dropped"].values())
     lines = [
-        f"{info['name']} ({info['source']}): {shown(root)}",
+        f"{info['name']} ({info['source']}): {root}",
         f"  {counts}",
         f"  origin: {info['origin']}",
         f"  license: {info['license']}",

@@ -31,7 +31,6 @@ from dlcv.runs.store import (
     read_record,
     writable_cache,
 )
-from dlcv.validate import MAX_EPOCHS
 
 MAX_MODEL_BYTES = 2 * 1024**3
 """The largest ``model.keras`` loaded (the largest a bundle may carry, too)."""
@@ -111,7 +110,7 @@ def run(
             ``tf.data`` pipelines of ``(inputs, labels)`` batches, and ``info``. Its batches
             are global: a ``strategy`` splits each among its replicas. ``info`` (all but where
             the data lies and why it was chosen) is part of the run's key.
-        epochs: number of epochs, from 1 to :data:`MAX_EPOCHS` (10,000).
+        epochs: number of epochs, from 1 to :data:`dlcv.validate.MAX_EPOCHS` (10,000).
         model_kwargs: keyword arguments of ``build_model``.
         optimizer: the optimizer's Keras name.
         learning_rate: the optimizer's learning rate (finite, above 0); ``None`` for Keras'
@@ -167,11 +166,6 @@ def run(
         epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, monitor=monitor, seed=seed,
     )
-    if epochs > MAX_EPOCHS:
-        raise ConfigError(
-            f"epochs={epochs!r} is more than the {MAX_EPOCHS:,} a run may train for; give at "
-            "most that many (the book's longest runs train 100)."
-        )
     # NumPy numbers (np.int64(3)) are accepted, and keyed as the Python numbers they equal
     epochs, seed = int(epochs), int(seed)
     learning_rate = None if learning_rate is None else float(learning_rate)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import __future__
 
 import ast
+import dis
 import hashlib
 import inspect
 import json
@@ -143,13 +144,25 @@ def _is_the_running_code(function: Callable, tree: ast.Module) -> bool:
 
 
 def _signature(code) -> tuple:
-    """What a code object names, holds and takes: its names, variables, constants (nested code
-    by its own signature) and arguments. Not its bytecode, which the same Python lays out
-    differently for a module imported and a function compiled alone."""
+    """What a code object names, holds, takes and computes: its names, variables, constants
+    (nested code by its own signature), arguments and operators (``+``, ``<``, ``not``...). Not
+    its whole bytecode, which the same Python lays out differently (jumps, attribute loads) for
+    a module imported and a function compiled alone."""
     constants = tuple(
         _signature(const) if hasattr(const, "co_code") else repr(const) for const in code.co_consts
     )
-    return (code.co_names, code.co_varnames, code.co_argcount, code.co_kwonlyargcount, constants)
+    operators = tuple(
+        (instruction.opname, instruction.argrepr)
+        for instruction in dis.get_instructions(code)
+        if instruction.opname in _OPERATORS or instruction.opname.startswith("UNARY_")
+    )
+    return (
+        code.co_names, code.co_varnames, code.co_argcount, code.co_kwonlyargcount, constants,
+        operators,
+    )
+
+
+_OPERATORS = frozenset({"BINARY_OP", "COMPARE_OP", "IS_OP", "CONTAINS_OP"})
 
 
 def _source(build_model: Callable) -> str:

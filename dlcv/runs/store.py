@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import stat
 from pathlib import Path
 
 from dlcv import folders, settings
@@ -51,7 +50,7 @@ def writable_cache(cache_dir: str | Path | None = None) -> Path:
     except OSError as error:
         cause = error.strerror or str(error)
         if os.path.lexists(root) and not root.is_dir():  # "File exists" says too little
-            cause = "it is a link to nothing" if root.is_symlink() else "it is not a folder"
+            cause = "it is a link to nothing" if not root.exists() else "it is not a folder"
         raise RunCacheError(
             f"The run cache {root} is not writable ({cause}). "
             "Point DLCV_CACHE_DIR at a folder you can write to."
@@ -85,11 +84,12 @@ def read_json(path: Path):
         OSError: if the file cannot be read.
         InvalidRecordError: if it is not a regular file of a record's size, or not JSON.
     """
-    status = path.stat()
-    if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_RECORD_BYTES:
-        raise InvalidRecordError(f"{path.name} is not a regular file of a record's size")
     try:
-        return json.loads(path.read_bytes())
+        data = folders.read_small_file(path, MAX_RECORD_BYTES)
+    except ValueError as error:
+        raise InvalidRecordError(str(error)) from error
+    try:
+        return json.loads(data)
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise InvalidRecordError(f"{path.name} is not JSON ({error})") from error
 

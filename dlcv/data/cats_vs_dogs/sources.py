@@ -22,14 +22,12 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 
 from dlcv import folders
-from dlcv.data import drawn
-from dlcv.data.cats_vs_dogs.names import kind_from_name, natural_key
+from dlcv.data.cats_vs_dogs.names import CLASS_NAMES, kind_from_name, natural_key
 from dlcv.data.fetch import download, extract_member, open_zip, read_member
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError
 
 log = logging.getLogger("dlcv")
 
-CLASS_NAMES = drawn.CLASS_NAMES
 MICROSOFT_URL = (
     "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
     "kagglecatsanddogs_5340.zip"
@@ -177,8 +175,9 @@ def photo_source(location: Path) -> Path:
 def walk(folder: Path) -> list[tuple[str, Path]]:
     """``(relative name, path)`` of every regular file under ``folder``, following links to
     folders (each folder once) and sorted by name; anything else (FIFOs, devices, dangling
-    links) is left out, and so is a link to a folder above ``folder`` (``..`` or ``/``, which
-    would walk the whole disk and take any JPEG on it for a photo of the class).
+    links) is left out, and so is a link to a folder that contains ``folder`` (``..`` or ``/``,
+    which would walk the whole disk and take any JPEG on it for a photo of the class). A link to
+    any other folder is followed, as a link to one's photos should be.
 
     Raises:
         DataUnavailableError: if a folder cannot be listed.
@@ -270,7 +269,7 @@ def read_file(path: Path) -> bytes | None:
         DataUnavailableError: if it cannot be read (or stopped being a regular file).
     """
     try:
-        with open(path, "rb", opener=_no_block) as stream:
+        with open(path, "rb", opener=folders.open_without_blocking) as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
                 raise DataUnavailableError(
                     f"{path} is no longer a regular file; move it out of the folder of photos."
@@ -288,27 +287,15 @@ MAX_RECORD_BYTES = 1024**2
 """The largest ``info.json`` or ``.made_from.json`` read (dlcv writes a few KiB)."""
 
 
-def read_record_bytes(path: Path, limit: int = MAX_RECORD_BYTES) -> bytes:
-    """The bytes of a small record file dlcv wrote, read only if it is a regular file of at
-    most ``limit`` bytes (a FIFO in its place would hang the read, a giant file fill memory).
+def read_record_bytes(path: Path) -> bytes:
+    """The bytes of an ``info.json`` or ``.made_from.json``, read as
+    :func:`dlcv.folders.read_small_file` reads (no FIFO, no giant file).
 
     Raises:
         OSError: if it cannot be opened or read.
-        ValueError: if it is not a regular file, or larger than ``limit``.
+        ValueError: if it is not a regular file, or larger than :data:`MAX_RECORD_BYTES`.
     """
-    with open(path, "rb", opener=_no_block) as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
-            raise ValueError(f"{path.name} is not a regular file of a record's size")
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{path.name} is larger than a record")
-    return data
-
-
-def _no_block(path, flags):
-    """Opens without blocking on a FIFO that replaced a photo after it was listed."""
-    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+    return folders.read_small_file(path, MAX_RECORD_BYTES)
 
 
 def made_from(location: Path) -> dict:
@@ -369,7 +356,7 @@ def content_sha256(location: Path) -> str:
                 if size > MAX_PHOTO_BYTES:
                     digest.update(f"too large: {size}\0".encode())
                     continue
-            with open(path, "rb", opener=_no_block) as stream:
+            with open(path, "rb", opener=folders.open_without_blocking) as stream:
                 while chunk := stream.read(1024**2):
                     digest.update(chunk)
     except OSError as error:

@@ -9,12 +9,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from dlcv.data import drawn
+from dlcv.data.cats_vs_dogs.names import CLASS_NAMES
 from dlcv.data.cats_vs_dogs.sources import Photos
 from dlcv.errors import DataUnavailableError
 
 log = logging.getLogger("dlcv")
 
-CLASS_NAMES = drawn.CLASS_NAMES
 SPLITS = drawn.SPLITS
 DROP_REASONS = ("empty", "not_image", "not_jfif", "undecodable")
 """Why a file is dropped (``too_large`` joins them when some file was)."""

@@ -6,9 +6,9 @@ import os
 import keras
 import pytest
 
-from bench.hostile.deadline import deadline
 from dlcv.cli import main
 from dlcv.errors import ConfigError
+from tools.deadline import deadline
 
 
 def data_info(capsys) -> tuple[int, str, str]:

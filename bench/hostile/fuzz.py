@@ -40,7 +40,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.hostile.deadline import Hang, deadline
+from tools.deadline import Hang, deadline
 
 ROOT = os.geteuid() == 0
 DEADLINE_S = 30

@@ -80,29 +80,29 @@ def odd_name(rng: random.Random) -> str:
     return name
 
 
-def _unique(folder: Path, name: str) -> Path:
+def _unique(rng: random.Random, folder: Path, name: str) -> Path:
     path = folder / name
     stem, suffix = (name[:-4], ".jpg") if name.endswith(".jpg") else (name, "")
     while os.path.lexists(path):
-        path = folder / f"{stem[:200]}_{random.randrange(10**9)}{suffix}"
+        path = folder / f"{stem[:200]}_{rng.randrange(10**9)}{suffix}"
     return path
 
 
 def hostile_entry(rng: random.Random, folder: Path, outside: Path, depth: int = 0) -> None:
     """One random hostile entry (a folder gets a few more) under ``folder``."""
     try:
-        path = _unique(folder, odd_name(rng))
+        path = _unique(rng, folder, odd_name(rng))
         kind = rng.choice(
             ["file", "file", "empty", "folder", "folder", "link-in", "link-out", "dangling",
              "loop", "fifo", "sparse", "read-only", "jpg-junk"]
         )
         if kind == "file":
-            path.write_bytes(os.urandom(rng.randrange(1, 2000)))
+            path.write_bytes(rng.randbytes(rng.randrange(1, 2000)))
         elif kind == "empty":
             path.touch()
         elif kind == "jpg-junk":
-            path = _unique(folder, path.name[:200] + ".jpg")  # never over a photo
-            path.write_bytes(b"\xff\xd8\xff" + os.urandom(rng.randrange(0, 300)))
+            path = _unique(rng, folder, path.name[:200] + ".jpg")  # never over a photo
+            path.write_bytes(b"\xff\xd8\xff" + rng.randbytes(rng.randrange(0, 300)))
         elif kind in ("folder", "read-only"):
             path.mkdir()
             if depth < 2:
@@ -284,7 +284,7 @@ def scenario_data_info(world: World) -> None:
     hostile_tree(rng, home, world.outside, rng.randrange(0, 10))
     listed = []
     for _ in range(rng.randrange(0, 4) if home.is_dir() and not home.is_symlink() else 0):
-        folder = _unique(home, odd_name(rng))
+        folder = _unique(rng, home, odd_name(rng))
         with contextlib.suppress(OSError):
             folder.mkdir()
             info = {"name": "cats_vs_dogs", "source": odd_name(rng), "counts":
@@ -337,11 +337,11 @@ def scenario_prepare(world: World) -> None:
             name = f"{odd_name(rng)[:200]}.jpg"
             if rng.random() < 0.3:
                 name = f"{kind}.{rng.randrange(10**9)}.jpg"
-            path = _unique(folder, name)
+            path = _unique(rng, folder, name)
             try:
                 path.write_bytes(data)
             except OSError:
-                path = _unique(folder, f"{index}.jpg")
+                path = _unique(rng, folder, f"{index}.jpg")
                 path.write_bytes(data)
             allowed[kind].add(data)
         hostile_tree(rng, folder, world.outside / "elsewhere", rng.randrange(0, 6))
@@ -450,7 +450,7 @@ def raw_damage(rng: random.Random, data: bytes) -> bytes:
     if action == "utf16":
         return data.decode().encode("utf-16")
     if action == "garbage":
-        return os.urandom(rng.randrange(1, 500))
+        return rng.randbytes(rng.randrange(1, 500))
     return b"[" * 50_000 + b"]" * 50_000
 
 
@@ -513,7 +513,7 @@ def scenario_runs(world: World) -> None:
     hostile_tree(rng, world.cache, world.outside, rng.randrange(0, 10))
     for _ in range(rng.randrange(0, 3)):  # the user's folders named like runs, unmarked
         name = rng.choice([f"{entry[:-3]}{rng.randrange(999)}", odd_name(rng)])
-        folder = _unique(world.cache, name)
+        folder = _unique(rng, world.cache, name)
         with contextlib.suppress(OSError):
             folder.mkdir()
             (folder / "run.json").write_text(json.dumps({"config": config, "mine": True}))

@@ -546,6 +546,7 @@ def scenario_runs(world: World) -> None:
             ):
                 world.find("wrong", f"the run {name} loaded is not what its files hold")
 
+    names = []
     with contextlib.suppress(OSError):
         names = [p.name for p in world.cache.iterdir()]
     names += [odd_name(rng) for _ in range(3)] + ["..", ".", "", "/", str(world.outside)]

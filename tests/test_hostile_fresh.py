@@ -6,6 +6,7 @@ import os
 import keras
 import pytest
 
+from bench.hostile.probes import dlcv_in_process
 from dlcv.cli import main
 from dlcv.errors import ConfigError
 from tools.deadline import deadline
@@ -154,18 +155,13 @@ def test_a_link_to_a_folder_above_the_photos_is_not_walked(tmp_path, target):
     _subset_is(root, contents)
 
 
-def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path, monkeypatch, capsys):
+def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path):
     cache = tmp_path / "runs"
     for name in ("x\nFAKE 2026-01-01 quick", os.fsdecode(b"caf\xe9")):
         (cache / name).mkdir(parents=True)
         (cache / name / "run.json").write_text('{"config": {}, "created": 1.0}')
-    monkeypatch.setattr("sys.stdout", __import__("io").TextIOWrapper(
-        __import__("io").BytesIO(), encoding="utf-8", errors="strict"))
-    assert main(["runs"]) == 0
-    import sys
-
-    sys.stdout.flush()
-    out = sys.stdout.buffer.getvalue().decode()
+    status, out = dlcv_in_process("runs")
+    assert status == 0
     assert "\nFAKE" not in out and "x\\nFAKE" in out and "caf\\udce9" in out
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import io
 import json
 import math
 import os
@@ -251,19 +250,14 @@ class World:
         return None
 
     def cli(self, *argv: str) -> tuple[int | None, str]:
-        """``dlcv ARGV`` in this process, its output written as a terminal would (UTF-8,
-        strict); returns (exit status, what it printed)."""
-        from dlcv.cli import main
+        """``dlcv ARGV`` under :meth:`call`, as :func:`~bench.hostile.probes.dlcv_in_process`
+        runs it; returns (exit status, what it printed); status ``None`` when it failed."""
+        from bench.hostile.probes import dlcv_in_process
 
-        out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
-        err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = self.call(f"dlcv {' '.join(map(repr, argv))}", main, list(argv))
+        what = f"dlcv {' '.join(map(repr, argv))}"
+        status, text = dlcv_in_process(*argv, call=lambda main, args: self.call(what, main, args))
         if not isinstance(status, int):
             status = None if status is None else 2
-        for stream in (out, err):
-            stream.flush()
-        text = out.buffer.getvalue().decode() + err.buffer.getvalue().decode()
         return status, text
 
     def close(self) -> None:

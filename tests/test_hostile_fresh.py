@@ -6,7 +6,7 @@ import os
 import keras
 import pytest
 
-from bench.hostile.probes import dlcv_in_process
+from bench.hostile.probes import dlcv_in_process, jpeg, photo_folder, subset_is
 from dlcv.cli import main
 from dlcv.errors import ConfigError
 from tools.deadline import deadline
@@ -99,29 +99,12 @@ def test_the_command_line_caps_epochs_as_run_does():
     assert exit_.value.code == 2
 
 
-def _photos(folder, kinds=("cat", "dog"), per_class=3):
-    from bench.hostile.probes import jpeg
-
-    contents = {}
-    for kind in kinds:
-        (folder / kind).mkdir(parents=True, exist_ok=True)
-        contents[kind] = set()
-        for index in range(per_class):
-            data = jpeg(kind, index)
-            (folder / kind / f"{index}.jpg").write_bytes(data)
-            contents[kind].add(data)
-    return contents
-
-
 def _subset_is(root, contents):
-    for kind, allowed in contents.items():
-        for split in ("train", "validation", "test"):
-            for path in (root / split / kind).iterdir():
-                assert path.read_bytes() in allowed, f"{path} is not a {kind} photo"
+    ok, problem = subset_is(root, contents)
+    assert ok, problem
 
 
 def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
-    from bench.hostile.probes import jpeg
     from dlcv.data import prepare_cats_vs_dogs
     from dlcv.data.cats_vs_dogs.sources import kind_from_name
 
@@ -129,7 +112,7 @@ def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
     assert kind_from_name("cats/dogs/1.jpg") == "dog"
     assert kind_from_name("train/cat.0.jpg") == "cat"
     photos = tmp_path / "photos"
-    contents = _photos(photos)
+    contents = photo_folder(photos)
     # a dog photo the user sorted into dog/, under a name that starts with "cat."
     (photos / "dog" / "cat.jpg").write_bytes(data := jpeg("dog", 77))
     contents["dog"].add(data)
@@ -146,7 +129,7 @@ def test_a_link_to_a_folder_above_the_photos_is_not_walked(tmp_path, target):
     from dlcv.data.cats_vs_dogs import sources
 
     photos = tmp_path / "photos"
-    contents = _photos(photos)
+    contents = photo_folder(photos)
     (photos / "cat" / "everything").symlink_to(target)
     with deadline(30):
         names = [name for name, _ in sources.walk(photos)]

@@ -319,7 +319,7 @@ def scenario_prepare(world: World) -> None:
     """``prepare_cats_vs_dogs(source="directory")`` from a folder of photos with hostile names
     and entries among them, into a hostile data folder; then reused, then with a prepared photo
     swapped for one of the other class."""
-    from bench.hostile.probes import jpeg
+    from bench.hostile.probes import jpeg, subset_is
     from dlcv.data import prepare_cats_vs_dogs
 
     rng = world.rng
@@ -361,8 +361,8 @@ def scenario_prepare(world: World) -> None:
         if ROOT and usable:  # every photo can be read, the data folder written: refusing is wrong
             world.find("wrong", f"refused a folder with 3 photos of each class: {root}")
         return
-    problem = _subset_problem(root, allowed)
-    if problem:
+    ok, problem = subset_is(root, allowed)
+    if not ok:
         world.find("wrong", problem)
     for path in changed(before, snapshot(world.tmp), owned=[root]):
         world.find("lost", f"prepare changed {path}")
@@ -374,8 +374,8 @@ def scenario_prepare(world: World) -> None:
     swapped.write_bytes(jpeg("dog", 999))
     third = prepare()
     if isinstance(third, Path):
-        problem = _subset_problem(third, allowed)
-        if problem:
+        ok, problem = subset_is(third, allowed)
+        if not ok:
             world.find("wrong", f"after a photo was swapped: {problem}")
 
 
@@ -386,17 +386,6 @@ def _raw_name_in(text: str, paths) -> bool:
         if "\n" in name and len(name) > 2 and name in text:
             return True
     return False
-
-
-def _subset_problem(root: Path, allowed: dict[str, set[bytes]]) -> str | None:
-    for kind, photos in allowed.items():
-        for split in ("train", "validation", "test"):
-            files = sorted((root / split / kind).iterdir())
-            if len(files) != 1:
-                return f"{split}/{kind} holds {len(files)} files"
-            if files[0].read_bytes() not in photos:
-                return f"{files[0].relative_to(root)} is not a {kind} photo of the source"
-    return None
 
 
 # Cached runs --------------------------------------------------------------------------------

@@ -106,7 +106,7 @@ def _subset_is(root, contents):
 
 def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
     from dlcv.data import prepare_cats_vs_dogs
-    from dlcv.data.cats_vs_dogs.sources import kind_from_name
+    from dlcv.data.cats_vs_dogs.names import kind_from_name
 
     assert kind_from_name("dog/cat.3.jpg") == "dog"
     assert kind_from_name("cats/dogs/1.jpg") == "dog"

@@ -1,6 +1,7 @@
 """Hostile cases found by the second pass of issue 22 (``python -m bench.hostile -k fresh`` and
 the seeded fuzzer ``bench/hostile/fuzz.py``): each was seen to fail before its fix."""
 
+import json
 import os
 
 import keras
@@ -52,12 +53,24 @@ def test_data_info_prints_odd_names_escaped_on_one_line(tmp_path, capsys):
     home = tmp_path / "data" / "cats_vs_dogs"
     folder = home / "x\nFAKE: 1,000 cat"
     folder.mkdir(parents=True)
-    (folder / "info.json").write_text('{"name": "\\udcff\\nforged", "source": 3}')
+    info = {  # a whole record, as a prepared folder's (prepared.info_record), with odd values
+        "name": "cats_vs_dogs\nforged: 1,000 cat",
+        "source": "directory",
+        "counts": {split: {"cat": 1, "dog": 1} for split in ("train", "validation", "test")},
+        "dropped": {"truncated": 1},
+        "origin": "\x1b[2Jthe user's folder",
+        "license": "CC BY\r",
+        "fingerprint": "0" * 64,
+    }
+    (folder / "info.json").write_text(json.dumps(info))
     (home / os.fsdecode(b"\xff.zip")).write_bytes(b"PK")
     status, out, _ = data_info(capsys)
     assert status == 0
-    assert "\nFAKE" not in out and "\nforged" not in out
+    assert "train 1 cat + 1 dog" in out and "dropped 1 corrupt" in out  # read, not damaged
+    assert "\nFAKE" not in out and "\nforged" not in out and "\x1b" not in out
     assert "x\\nFAKE" in out and "\\udcff.zip" in out
+    assert "cats_vs_dogs\\nforged: 1,000 cat (directory)" in out
+    assert "origin: \\x1b[2J" in out and "license: CC BY\\r" in out
 
 
 def test_a_fifo_in_place_of_a_prepared_folders_info_json_is_no_hang(tmp_path):

@@ -23,10 +23,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.hostile.deadline import deadline
 from dlcv.data import load_mnist, prepare_cats_vs_dogs
 from dlcv.data.fetch import check_members, download
 from dlcv.errors import ArchiveError, ConfigError, DataUnavailableError, DlcvError, DownloadError
+from tools.deadline import deadline
 
 COUNTS = (1, 1, 1)
 

@@ -1,14 +1,16 @@
 """Hostile cases found by the second pass of issue 22 (``python -m bench.hostile -k fresh`` and
 the seeded fuzzer ``bench/hostile/fuzz.py``): each was seen to fail before its fix."""
 
+import json
 import os
 
 import keras
 import pytest
 
-from bench.hostile.deadline import deadline
+from bench.hostile.probes import dlcv_in_process, jpeg, photo_folder, subset_is
 from dlcv.cli import main
 from dlcv.errors import ConfigError
+from tools.deadline import deadline
 
 
 def data_info(capsys) -> tuple[int, str, str]:
@@ -51,12 +53,24 @@ def test_data_info_prints_odd_names_escaped_on_one_line(tmp_path, capsys):
     home = tmp_path / "data" / "cats_vs_dogs"
     folder = home / "x\nFAKE: 1,000 cat"
     folder.mkdir(parents=True)
-    (folder / "info.json").write_text('{"name": "\\udcff\\nforged", "source": 3}')
+    info = {  # a whole record, as a prepared folder's (prepared.info_record), with odd values
+        "name": "cats_vs_dogs\nforged: 1,000 cat",
+        "source": "directory",
+        "counts": {split: {"cat": 1, "dog": 1} for split in ("train", "validation", "test")},
+        "dropped": {"truncated": 1},
+        "origin": "\x1b[2Jthe user's folder",
+        "license": "CC BY\r",
+        "fingerprint": "0" * 64,
+    }
+    (folder / "info.json").write_text(json.dumps(info))
     (home / os.fsdecode(b"\xff.zip")).write_bytes(b"PK")
     status, out, _ = data_info(capsys)
     assert status == 0
-    assert "\nFAKE" not in out and "\nforged" not in out
+    assert "train 1 cat + 1 dog" in out and "dropped 1 corrupt" in out  # read, not damaged
+    assert "\nFAKE" not in out and "\nforged" not in out and "\x1b" not in out
     assert "x\\nFAKE" in out and "\\udcff.zip" in out
+    assert "cats_vs_dogs\\nforged: 1,000 cat (directory)" in out
+    assert "origin: \\x1b[2J" in out and "license: CC BY\\r" in out
 
 
 def test_a_fifo_in_place_of_a_prepared_folders_info_json_is_no_hang(tmp_path):
@@ -77,58 +91,41 @@ def test_epochs_beyond_the_cap_are_refused_before_anything_is_built(monkeypatch)
     from test_training import train
 
     from dlcv.runs import cache
+    from dlcv.validate import MAX_EPOCHS
 
     def no_build(*args, **kwargs):
         raise AssertionError("built a model")
 
     monkeypatch.setattr(cache.training, "build_and_compile", no_build)
     monkeypatch.setattr(keras.Model, "fit", no_build)
-    for epochs in (10**12, cache.MAX_EPOCHS + 1):
+    for epochs in (10**12, MAX_EPOCHS + 1):
         with pytest.raises(ConfigError, match="10,000"):
             train(epochs=epochs)
 
 
 def test_the_command_line_caps_epochs_as_run_does():
-    from dlcv.cli.train import MAX_EPOCHS
-    from dlcv.runs import cache
+    from dlcv.validate import MAX_EPOCHS
 
-    assert MAX_EPOCHS == cache.MAX_EPOCHS == 10_000
+    assert MAX_EPOCHS == 10_000
     with pytest.raises(SystemExit) as exit_:
         main(["train", "mnist", "--epochs", "10001"])
     assert exit_.value.code == 2
 
 
-def _photos(folder, kinds=("cat", "dog"), per_class=3):
-    from bench.hostile.probes import jpeg
-
-    contents = {}
-    for kind in kinds:
-        (folder / kind).mkdir(parents=True, exist_ok=True)
-        contents[kind] = set()
-        for index in range(per_class):
-            data = jpeg(kind, index)
-            (folder / kind / f"{index}.jpg").write_bytes(data)
-            contents[kind].add(data)
-    return contents
-
-
 def _subset_is(root, contents):
-    for kind, allowed in contents.items():
-        for split in ("train", "validation", "test"):
-            for path in (root / split / kind).iterdir():
-                assert path.read_bytes() in allowed, f"{path} is not a {kind} photo"
+    ok, problem = subset_is(root, contents)
+    assert ok, problem
 
 
 def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
-    from bench.hostile.probes import jpeg
     from dlcv.data import prepare_cats_vs_dogs
-    from dlcv.data.cats_vs_dogs.sources import kind_from_name
+    from dlcv.data.cats_vs_dogs.names import kind_from_name
 
     assert kind_from_name("dog/cat.3.jpg") == "dog"
     assert kind_from_name("cats/dogs/1.jpg") == "dog"
     assert kind_from_name("train/cat.0.jpg") == "cat"
     photos = tmp_path / "photos"
-    contents = _photos(photos)
+    contents = photo_folder(photos)
     # a dog photo the user sorted into dog/, under a name that starts with "cat."
     (photos / "dog" / "cat.jpg").write_bytes(data := jpeg("dog", 77))
     contents["dog"].add(data)
@@ -139,13 +136,14 @@ def test_the_nearest_class_folder_decides_over_a_files_prefix(tmp_path):
     _subset_is(root, contents)
 
 
-@pytest.mark.parametrize("target", ["/", ".."])
+@pytest.mark.parametrize("target", ["/", "../.."])  # from photos/cat, "../.." is tmp_path
 def test_a_link_to_a_folder_above_the_photos_is_not_walked(tmp_path, target):
     from dlcv.data import prepare_cats_vs_dogs
     from dlcv.data.cats_vs_dogs import sources
 
     photos = tmp_path / "photos"
-    contents = _photos(photos)
+    contents = photo_folder(photos)
+    (tmp_path / "dog.jpg").write_bytes(jpeg("dog", 99))  # above the photos: a cat if walked
     (photos / "cat" / "everything").symlink_to(target)
     with deadline(30):
         names = [name for name, _ in sources.walk(photos)]
@@ -154,18 +152,13 @@ def test_a_link_to_a_folder_above_the_photos_is_not_walked(tmp_path, target):
     _subset_is(root, contents)
 
 
-def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path, monkeypatch, capsys):
+def test_dlcv_runs_lists_any_folder_name_on_one_line(tmp_path):
     cache = tmp_path / "runs"
     for name in ("x\nFAKE 2026-01-01 quick", os.fsdecode(b"caf\xe9")):
         (cache / name).mkdir(parents=True)
         (cache / name / "run.json").write_text('{"config": {}, "created": 1.0}')
-    monkeypatch.setattr("sys.stdout", __import__("io").TextIOWrapper(
-        __import__("io").BytesIO(), encoding="utf-8", errors="strict"))
-    assert main(["runs"]) == 0
-    import sys
-
-    sys.stdout.flush()
-    out = sys.stdout.buffer.getvalue().decode()
+    status, out = dlcv_in_process("runs")
+    assert status == 0
     assert "\nFAKE" not in out and "x\\nFAKE" in out and "caf\\udce9" in out
 
 

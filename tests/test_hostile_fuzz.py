@@ -3,6 +3,10 @@ hostile folder trees and names in the data folder, a folder of photos and the ru
 mutated run records, through the API and the command line. Any finding fails, with its seed
 (``python -m bench.hostile.fuzz --first SEED --seeds 1 -k SCENARIO`` reproduces it)."""
 
+import os
+import random
+import re
+
 import pytest
 
 from bench.hostile import fuzz
@@ -25,6 +29,31 @@ def test_no_seed_finds_anything(scenario):
         },
     }[scenario]
     assert wanted <= returned, fuzz.STATS
+
+
+def _tree(root):
+    """What ``fuzz.snapshot`` sees under ``root``, by relative path, without a sparse file's
+    time of change and with ``root`` itself (in a link's target) written ROOT."""
+    return {
+        os.path.relpath(path, os.fsencode(root)):
+            re.sub(r"^(large:\d+):\d+", r"\1", what).replace(str(root), "ROOT")
+        for path, what in fuzz.snapshot(root).items()
+    }
+
+
+def test_a_seed_builds_the_same_trees_and_damage_each_time(tmp_path):
+    for seed in range(4):
+        trees = []
+        for build in ("a", "b"):
+            root = tmp_path / build / str(seed)  # (a link may name its folder)
+            fuzz.hostile_tree(random.Random(seed), root, tmp_path / "outside", entries=25)
+            trees.append(_tree(root))
+        assert len(trees[0]) > 25 and trees[0] == trees[1]
+    data = b'{"config": {"a": 1}}'
+    for seed in range(20):
+        assert fuzz.raw_damage(random.Random(seed), data) == fuzz.raw_damage(
+            random.Random(seed), data
+        )
 
 
 def test_the_snapshot_sees_a_change_a_loss_and_a_chmod(tmp_path):

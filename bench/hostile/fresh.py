@@ -5,13 +5,21 @@ terminal's: UTF-8, strict), plus seeds of the fuzzer (:mod:`bench.hostile.fuzz`)
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 from pathlib import Path
 
-from bench.hostile.probes import COUNTS, SMALL, Skip, fifo, jpeg, photo_folder, prepare, sparse
+from bench.hostile.probes import (
+    COUNTS,
+    SMALL,
+    Skip,
+    dlcv_in_process,
+    fifo,
+    jpeg,
+    photo_folder,
+    prepare,
+    sparse,
+)
 
 NAMES = {
     "unicode": "猫ça",
@@ -52,20 +60,6 @@ def register_all(probe) -> None:
     _environment(probe)
     _records(probe)
     _fuzz_seeds(probe)
-
-
-def cli(*argv: str) -> tuple[int, str]:
-    """``dlcv ARGV`` in this process; returns (exit status, all it printed). An exception that
-    is not dlcv's propagates (a traceback); one printed line that is not printable is wrong."""
-    from dlcv.cli import main
-
-    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
-    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(list(argv))
-    out.flush()
-    err.flush()
-    return status, out.buffer.getvalue().decode() + err.buffer.getvalue().decode()
 
 
 def one_line_each(text: str) -> bool:
@@ -154,7 +148,7 @@ def _data_info_entries(probe) -> None:
                 except OSError as error:
                     raise Skip(f"the file system refuses the name: {error}") from None
                 ctx.keep(ctx.data)
-                return expect_ok(*cli("data", "info"), raw=name[:240])
+                return expect_ok(*dlcv_in_process("data", "info"), raw=name[:240])
 
             probe(f"fresh/data-info/{kind}/{label}")(run)
 
@@ -169,7 +163,7 @@ def _cache_entries(probe) -> None:
             _mkdir(folder)
             (folder / "run.json").write_text('{"config": {"name": "x"}, "created": 1.0}')
             ctx.keep(ctx.cache)
-            status, text = cli("runs")
+            status, text = dlcv_in_process("runs")
             ok, detail = expect_ok(status, text, raw=name)
             return ok and "1 cached run" in text, detail
 
@@ -179,7 +173,7 @@ def _cache_entries(probe) -> None:
             (folder / "run.json").write_text('{"config": {}}')
             (folder / ".dlcv").write_text("a marker, but no valid record")
             ctx.keep(ctx.cache)
-            return expect_refusal(*cli("runs", "--remove", name))
+            return expect_refusal(*dlcv_in_process("runs", "--remove", name))
 
         probe(f"fresh/runs-list/{label}")(listing)
         probe(f"fresh/runs-remove/{label}")(removal)
@@ -228,10 +222,10 @@ def _dangling(tmp: Path) -> str:
 
 def _environment(probe) -> None:
     def data_info(ctx):
-        return cli("data", "info")
+        return dlcv_in_process("data", "info")
 
     def runs(ctx):
-        return cli("runs")
+        return dlcv_in_process("runs")
 
     def prepare_sample(ctx):
         from dlcv.errors import DlcvError
@@ -299,7 +293,7 @@ def _records(probe) -> None:
             again = prepare(source="sample", image_size=SMALL)
             if again != root or not (root / "info.json").is_file():
                 return False, "not made again"
-            status, text = cli("data", "info")
+            status, text = dlcv_in_process("data", "info")
             return expect_ok(status, text)
 
         return run
@@ -336,7 +330,7 @@ def _records(probe) -> None:
 
     def cli_epochs(ctx):
         try:
-            cli("train", "mnist", "--epochs", "10001")
+            dlcv_in_process("train", "mnist", "--epochs", "10001")
         except SystemExit as exit_:
             if exit_.code == 2:
                 return True, "a usage error"

@@ -234,6 +234,22 @@ def dlcv_cli(ctx: Ctx, *args: str, timeout: float = 25, interrupt_after: float |
     return process.returncode, err
 
 
+def dlcv_in_process(*argv: str, call=None) -> tuple[int | None, str]:
+    """``dlcv ARGV`` in this process, its output written as a terminal would (UTF-8, strict, so
+    a name printed unescaped may fail); returns (exit status, all it printed). ``call(main,
+    argv)`` runs it when given (the fuzzer's, under a deadline); else an exception that is not
+    dlcv's propagates."""
+    from dlcv.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = call(main, list(argv)) if call else main(list(argv))
+    out.flush()
+    err.flush()
+    return status, out.buffer.getvalue().decode() + err.buffer.getvalue().decode()
+
+
 def cli_verdict(status: int, stderr: str) -> tuple[bool, str]:
     if "Traceback" in stderr:
         last = stderr.strip().splitlines()[-1]

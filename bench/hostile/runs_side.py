@@ -7,6 +7,7 @@ each probe copies that entry into its own cache and damages it, so a probe costs
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
@@ -62,6 +63,7 @@ def template() -> tuple[Path, str]:
         from dlcv.runs import run
 
         cache = Path(tempfile.mkdtemp(prefix="dlcv-hostile-template-"))
+        atexit.register(shutil.rmtree, cache, ignore_errors=True)  # one per process, till exit
         result = run(tiny_model, TinyData(), epochs=EPOCHS, cache_dir=cache)
         _TEMPLATE.update(cache=cache, entry=result.path.name, key=result.key)
     return _TEMPLATE["cache"], _TEMPLATE["entry"]

@@ -79,3 +79,19 @@ def test_writable_folder_creates_and_refuses_a_file(tmp_path):
     blocker.write_text("")
     with pytest.raises(OSError):
         folders.writable_folder(blocker)
+
+
+def test_read_small_file_reads_a_small_regular_file_and_refuses_a_fifo_or_a_larger_one(tmp_path):
+    from tools.deadline import deadline
+
+    record = tmp_path / "record.json"
+    record.write_bytes(b'{"a": 1}')
+    assert folders.read_small_file(record, limit=8) == b'{"a": 1}'
+    with pytest.raises(ValueError, match="at most 7 bytes"):
+        folders.read_small_file(record, limit=7)
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)  # nobody writes: a blocking open or read would wait forever
+    with deadline(10), pytest.raises(ValueError, match="not a regular file"):
+        folders.read_small_file(fifo, limit=8)
+    with pytest.raises(FileNotFoundError):
+        folders.read_small_file(tmp_path / "missing.json", limit=8)

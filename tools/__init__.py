@@ -6,7 +6,8 @@
   (glued values, listings, admonitions, exercises), with or without the solutions;
 - :mod:`tools.book`: the strict build of the book (``make book``, ``make book-full``, the build
   benchmark), which first drops page outputs made with other dlcv sources;
-- :mod:`tools.serving`: a folder served over HTTP on 127.0.0.1, quietly.
+- :mod:`tools.serving`: a folder served over HTTP on 127.0.0.1, quietly;
+- :mod:`tools.deadline`: a time limit for a call that might hang (the hostile tests and fuzzer).
 
 ``REPOSITORY`` is the root of the checkout, the one place it is computed.
 """

@@ -224,8 +224,8 @@ def paired_by_seed(
         values: variant label -> one value per seed, in the order of ``seeds``.
         seeds: the seeds, for the legend.
         ylabel: what the values are, e.g. ``"test accuracy"``.
-        interval: a confidence interval for the mean difference between the last variant and
-            the first, written in the title when given.
+        interval: a 95% confidence interval for the mean difference between the last variant
+            and the first, written in the title (as the mean gain) when given.
 
     Returns:
         A figure with one axes.
@@ -258,7 +258,7 @@ def _paired_by_seed(values, seeds, ylabel, interval) -> Figure:
     ax.legend(loc="lower right")
     if interval is not None:
         low, high = interval
-        ax.set_title(f"difference: 95% interval [{low:+.1f}, {high:+.1f}] points",
+        ax.set_title(f"mean gain: 95% interval [{low:+.1f}, {high:+.1f}] points",
                      fontsize="medium")
     return figure
 

@@ -157,7 +157,7 @@ def test_nothing_is_wider_than_the_page(sized_page, site_url, width):
     for docname in PAGES:  # one tab, page after page: a new context per page costs a second
         if not page.url.endswith(f"/{docname}.html"):
             response = page.goto(f"{site_url}{docname}.html")
-            assert response is not None and response.ok, f"{docname}: {response and response.status}"
+            assert response is not None and response.ok, f"{docname}: {response}"
             page.wait_for_load_state("networkidle")
         found = page.evaluate(OVERFLOW, width < 576)
         if found:

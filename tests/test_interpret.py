@@ -245,6 +245,19 @@ def test_gradient_ascent_starts_from_the_middle_of_the_value_range(mnist_model):
     np.testing.assert_array_equal(start, again)  # the seed makes it reproducible
 
 
+def test_every_filter_starts_from_the_same_image_whichever_are_asked_for(mnist_model):
+    """Which filters can climb from the start is then a property of the filter, not of its
+    place in the request: a page can pick the responsive ones and plot exactly those."""
+    start = interpret.maximize_activations(mnist_model, "conv_2", [5, 0, 9], steps=0)
+    alone = interpret.maximize_activations(mnist_model, "conv_2", [9], steps=0)
+
+    np.testing.assert_array_equal(start[0], start[1])
+    np.testing.assert_array_equal(start[2], alone[0])
+    moved = interpret.maximize_activations(mnist_model, "conv_2", [5, 0, 9], steps=1)
+    again = interpret.maximize_activations(mnist_model, "conv_2", [9], steps=1)
+    np.testing.assert_allclose(moved[2], again[0], rtol=1e-5, atol=1e-6)  # batch-size rounding
+
+
 def test_filter_patterns_are_cropped_uint8_images(mnist_model):
     patterns = interpret.filter_patterns(mnist_model, "conv_1", filters=3, steps=2)
 

@@ -39,7 +39,9 @@ def maximize_activations(
 ) -> np.ndarray:
     """Gradient ascent on the input: images that raise the mean activation of a layer's filters.
 
-    As in the book: start from a random image, then repeatedly compute (``tf.GradientTape``)
+    As in the book: start from a random image (the same one for every filter, so that which
+    filters can climb from it does not depend on which others are asked for), then repeatedly
+    compute (``tf.GradientTape``)
     the gradient of the filter's mean activation, its border excluded, with respect to the
     image, normalize it, and take a step up it. All filters climb together, one image each, in
     a single batch through a compiled (``tf.function``) step, so this is quick on a CPU.
@@ -106,8 +108,8 @@ def maximize_activations(
         return images + step_size * (high - low) * grads / (rms + 1e-12)
 
     rng = np.random.default_rng(seed)
-    start = low + (high - low) * rng.uniform(0.4, 0.6, size=(len(indices), *input_shape))
-    images = tf.constant(start, dtype="float32")
+    start = low + (high - low) * rng.uniform(0.4, 0.6, size=input_shape)
+    images = tf.constant(np.broadcast_to(start, (len(indices), *input_shape)), dtype="float32")
     for _ in range(steps):
         images = ascent_step(images)
     return images.numpy()

@@ -38,7 +38,7 @@ def grad_cam(
     in Selvaraju et al. (2017) and the Keras example: where the model ends in a ``Dense`` layer
     with a sigmoid or softmax activation, the logit is recomputed from that layer's input and
     weights, in float32. The probability would serve less well: a confident model's sigmoid
-    rounds to exactly 1.0 in float32 (from a logit of about 17), its gradient is then zero,
+    rounds to exactly 1.0 in float32 (from a logit of about 16.6), its gradient is then zero,
     and so would be the heatmap. For one sigmoid unit the two give the same heatmap otherwise,
     since the gradient of ``p`` is the gradient of the logit times ``p (1 - p) > 0``, which
     the division by the maximum removes. Other models are explained on their output itself.

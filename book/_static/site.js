@@ -197,6 +197,9 @@
 
   function start() {
     wrapInitThebe();
+    // sphinx-thebe.js loads async, so initThebe may be defined only after this runs; async
+    // scripts have run by the load event.
+    window.addEventListener("load", wrapInitThebe);
     document.querySelectorAll(".bd-article div.highlight pre").forEach(hangWrappedLines);
     closeDrawers();
     enlargeableFigures();

@@ -13,6 +13,7 @@ width, and in print.
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -499,8 +500,23 @@ def test_pages_load_no_icon_script_and_still_show_icons(sized_page, site_url, si
     assert box and box["width"] > 8 and box["height"] > 8
 
 
-def test_live_code_says_so_when_thebe_cannot_load(sized_page, site_url, console_errors):
-    page = sized_page(f"{site_url}book/pooling.html", WIDTHS["desktop"])
+@pytest.mark.parametrize("sphinx_thebe_late", [False, True], ids=["in-time", "sphinx-thebe-late"])
+def test_live_code_says_so_when_thebe_cannot_load(
+    browser, site_url, console_errors, sphinx_thebe_late
+):
+    """sphinx-thebe.js (which defines initThebe) loads async: on a busy machine it can run
+    after site.js has started, which must still watch Live code."""
+    context = browser.new_context(viewport={"width": WIDTHS["desktop"], "height": 900})
+    page = context.new_page()
+
+    def late(route):
+        time.sleep(1.5)  # after DOMContentLoaded, when site.js starts
+        route.continue_()
+
+    if sphinx_thebe_late:
+        page.route(re.compile(r".*/_static/sphinx-thebe\.js.*"), late)
+    page.goto(f"{site_url}book/pooling.html")
+    page.wait_for_load_state("networkidle")
     page.route(re.compile(r".*thebe.*\.js.*"), lambda route: route.abort())
     page.get_by_role("button", name="Launch interactive content").click()
     page.get_by_role("button", name="Live Code").click()
@@ -510,6 +526,7 @@ def test_live_code_says_so_when_thebe_cannot_load(sized_page, site_url, console_
     message.wait_for(timeout=60000)
     assert "could not start" in message.inner_text()
     console_errors.clear()  # the aborted request is the point of the test
+    context.close()
 
 
 # --- Apparatus -------------------------------------------------------------------------------

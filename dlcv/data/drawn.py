@@ -4,12 +4,12 @@ Each picture is a head (with, sometimes, a body) on a cluttered background. What
 classes apart is the head, as in a small photo of real cats and dogs. Some cues decide alone,
 though each covers only a few pixels of a small image: relative to the scale its head is drawn
 at, a cat's muzzle is shorter and its nose narrower than any dog's, and its irises are green,
-yellow, blue or amber where a dog's are brown; only cats have slit pupils (most of them) or a
-pink nose (most of them), only dogs a tongue out (about a third). Others only lean: cats mostly
-have pointed ears and whiskers, dogs mostly floppy ears and none, but some dogs prick their ears
-and some cats fold theirs. Fur colour leans towards one class, every colour coming in both.
-Everything else varies at random and is shared by both classes: fur pattern, head size,
-position, tilt and turn, background, clutter, light and noise.
+yellow, blue or amber where a dog's are brown to near-black; only cats have slit pupils (most of
+them) or a pink nose (most of them), only dogs a tongue out (about a third). Others only lean:
+cats mostly have pointed ears and whiskers, dogs mostly floppy ears and none, but some dogs
+prick their ears and some cats fold theirs. Fur colour leans towards one class, every colour
+coming in both. Everything else varies at random and is shared by both classes: fur pattern,
+head size, position, tilt and turn, background, clutter, light and noise.
 
 Every picture is drawn from its own seed (the sample's seed, its class and its index), so a
 sample is the same on every run and machine, and any one picture can be drawn on its own.

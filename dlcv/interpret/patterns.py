@@ -39,12 +39,12 @@ def maximize_activations(
 ) -> np.ndarray:
     """Gradient ascent on the input: images that raise the mean activation of a layer's filters.
 
-    As in the book: start from a random image (the same one for every filter, so that which
-    filters can climb from it does not depend on which others are asked for), then repeatedly
-    compute (``tf.GradientTape``)
-    the gradient of the filter's mean activation, its border excluded, with respect to the
-    image, normalize it, and take a step up it. All filters climb together, one image each, in
-    a single batch through a compiled (``tf.function``) step, so this is quick on a CPU.
+    As in Chollet's book: start from a random image (here the same one for every filter, so
+    that which filters can climb from it does not depend on which others are asked for), then
+    repeatedly compute (``tf.GradientTape``) the gradient of the filter's mean activation, its
+    border excluded, with respect to the image, normalize it, and take a step up it. All filters
+    climb together, one image each, in a single batch through a compiled (``tf.function``) step,
+    so this is quick on a CPU.
 
     ``value_range`` sets the scale of the search: the start is uniform noise between 40% and
     60% of the range, and each step changes the pixels by ``step_size`` of the range (root mean
@@ -91,7 +91,7 @@ def maximize_activations(
     extractor = _outputs_model(model, [layer])
     one_hot = tf.one_hot(indices, layer.output.shape[-1])[:, None, None, :]
     rows, cols = layer.output.shape[1:3]
-    margin = min(2, rows // 4, cols // 4)  # the book leaves out 2 activations at each border
+    margin = min(2, rows // 4, cols // 4)  # Chollet's code leaves out 2 at each border
 
     @tf.function
     def ascent_step(images: tf.Tensor) -> tf.Tensor:

@@ -39,6 +39,12 @@ Shown in: book/dropout.md
 """
 
 
+CRITERIA = ("val_loss", "val_accuracy")
+"""The checkpoint criteria of the cats-vs-dogs runs: the book's lowest validation loss, and the
+highest validation accuracy. One training keeps the best epoch by each (a checkpoint does not
+change training), stored as two runs: asking for the other criterion later loads it."""
+
+
 _USED: dict[str, Run] = {}
 """The runs the experiments returned in this process, by key (see :func:`runs_used`)."""
 
@@ -137,7 +143,8 @@ def train_cats_vs_dogs(
     """The cats-vs-dogs convnet from scratch, trained as in the book.
 
     RMSprop and binary cross-entropy; a checkpoint keeps the epoch with the lowest validation
-    loss, and that model is evaluated on the test set.
+    loss, and that model is evaluated on the test set. The augmentation layers are seeded from
+    the run's seed, so that the seed decides the run, augmentations included.
 
     Args:
         augmentation: put :func:`dlcv.models.data_augmentation` in front of the model.
@@ -155,12 +162,13 @@ def train_cats_vs_dogs(
     Shown in: book/cats-vs-dogs.md
     """
     profile = _profile(profile)
+    seed = _seed(seed, profile)
     name = "cats_vs_dogs" + ("_augmented" if augmentation else "") + (
         f"_dropout{dropout:g}" if dropout else ""
-    ) + ("" if monitor == "val_loss" else f"_by_{monitor}")
+    )
     return _train_cats_vs_dogs_model(
         cats_vs_dogs_convnet,
-        {"augmentation": data_augmentation() if augmentation else None, "dropout": dropout},
+        {"augmentation": data_augmentation(seed) if augmentation else None, "dropout": dropout},
         epochs=epochs or cats_vs_dogs_epochs(augmentation, dropout, profile),
         name=name,
         seed=seed,
@@ -172,13 +180,28 @@ def train_cats_vs_dogs(
     )
 
 
+def _seed(seed: int | None, profile: Profile) -> int:
+    """``seed``, or the profile's first seed for ``None``."""
+    return profile.seeds[0] if seed is None else seed
+
+
+def _run_name(name: str, monitor: str) -> str:
+    """The name of a cats-vs-dogs run checkpointed on ``monitor``: ``name``, with
+    ``_by_<monitor>`` for a criterion other than the book's."""
+    return name if monitor == CRITERIA[0] else f"{name}_by_{monitor}"
+
+
 def _train_cats_vs_dogs_model(
     builder, model_kwargs: dict, *, epochs: int, name: str, seed, force: bool, train: bool = True,
     monitor: str = "val_loss", verbose: int = 0, profile: Profile | None = None,
 ) -> Run:
     """Any cats-vs-dogs builder, trained with the profile's image size, optimizer, precision and
-    seed: the one place the cats-vs-dogs experiments' training settings are written."""
+    seed: the one place the cats-vs-dogs experiments' training settings are written. The same
+    training keeps the best epoch by each of :data:`CRITERIA`; ``monitor`` picks the run
+    returned."""
     profile = _profile(profile)
+    if monitor not in CRITERIA:
+        raise ConfigError(f"monitor must be one of {', '.join(CRITERIA)}; got {monitor!r}.")
     return run(
         builder,
         cats_vs_dogs_data(profile),
@@ -189,12 +212,13 @@ def _train_cats_vs_dogs_model(
         precision=profile.precision,
         loss="binary_crossentropy",
         monitor=monitor,
-        seed=profile.seeds[0] if seed is None else seed,
-        name=name,
+        seed=_seed(seed, profile),
+        name=_run_name(name, monitor),
         force=force,
         train=train,
         verbose=verbose,
         profile=profile.name,
+        also_keep={other: _run_name(name, other) for other in CRITERIA if other != monitor},
     )
 
 
@@ -453,10 +477,11 @@ def train_single_augmentations(
     Returns:
         A dict kind -> :class:`~dlcv.training.Run`.
     """
+    seed = _seed(seed, _profile(profile))
     return {
         kind: _train_short(
             cats_vs_dogs_convnet,
-            {"augmentation": single_augmentation(kind)},
+            {"augmentation": single_augmentation(kind, seed)},
             f"cats_vs_dogs_{kind}",
             seed,
             force,

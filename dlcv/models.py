@@ -40,23 +40,34 @@ def mnist_convnet() -> keras.Model:
     return keras.Model(inputs=inputs, outputs=outputs, name="mnist_convnet")
 
 
-def data_augmentation() -> keras.Sequential:
+def data_augmentation(seed: int | None = None) -> keras.Sequential:
     """The book's augmentation stage: random horizontal flips, rotations up to 10% of a turn
     (36 degrees) and zooms up to 20%.
 
     Random layers are active only in training (``model.fit``); at inference they pass images
     through unchanged.
 
+    Args:
+        seed: seeds the three layers (``seed``, ``seed + 1``, ``seed + 2``), so that their
+            draws repeat from run to run; ``None`` lets Keras draw their seeds from Python's
+            random state when they are created.
+
     Shown in: book/data-augmentation.md
     """
+    # one seed for each layer, so that their draws are not alike
+    seeds = [None] * 3 if seed is None else [seed, seed + 1, seed + 2]
     return keras.Sequential(
         [
-            layers.RandomFlip("horizontal"),
-            layers.RandomRotation(0.1),
-            layers.RandomZoom(0.2),
+            layers.RandomFlip("horizontal", seed=seeds[0]),
+            layers.RandomRotation(0.1, seed=seeds[1]),
+            layers.RandomZoom(0.2, seed=seeds[2]),
         ],
         name="data_augmentation",
     )
+
+
+AUGMENTATIONS = ("flip", "rotation", "zoom")
+"""The kinds of :func:`data_augmentation`'s layers, in its order."""
 
 
 def cats_vs_dogs_convnet(
@@ -335,20 +346,15 @@ def cats_vs_dogs_dropout_placement(
     return keras.Model(inputs=inputs, outputs=outputs, name=f"cats_vs_dogs_dropout_{placement}")
 
 
-def single_augmentation(kind: str) -> keras.Layer:
+def single_augmentation(kind: str, seed: int | None = None) -> keras.Layer:
     """One of the three layers of :func:`data_augmentation`, alone: ``"flip"``,
-    ``"rotation"`` or ``"zoom"``, with the book's settings.
+    ``"rotation"`` or ``"zoom"``, with the book's settings and the seed it has there.
 
     Raises:
         ConfigError: if ``kind`` is not one of the three.
 
     Shown in: book/data-augmentation.md
     """
-    makers = {
-        "flip": lambda: layers.RandomFlip("horizontal"),
-        "rotation": lambda: layers.RandomRotation(0.1),
-        "zoom": lambda: layers.RandomZoom(0.2),
-    }
-    if kind not in makers:
-        raise ConfigError(f"kind must be one of {tuple(makers)}, got {kind!r}")
-    return makers[kind]()
+    if kind not in AUGMENTATIONS:
+        raise ConfigError(f"kind must be one of {AUGMENTATIONS}, got {kind!r}")
+    return data_augmentation(seed).layers[AUGMENTATIONS.index(kind)]

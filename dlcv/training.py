@@ -13,7 +13,7 @@ import math
 import numbers
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -38,6 +38,8 @@ class Trained:
         metrics: the kept model's metrics on the test set.
         seconds: how long ``fit`` took.
         best_epoch: the 1-based epoch whose weights the model holds.
+        also_kept: the same fit's best epochs by the other criteria ``fit_and_evaluate`` was
+            asked to keep, in the order asked.
     """
 
     model: keras.Model
@@ -45,6 +47,7 @@ class Trained:
     metrics: dict[str, float]
     seconds: float
     best_epoch: int
+    also_kept: list[Trained] = field(default_factory=list)
 
 
 def build_and_compile(
@@ -165,23 +168,29 @@ def _optimizer(name: str, learning_rate: float | None) -> str | keras.optimizers
     return type(keras.optimizers.get(name))(learning_rate=learning_rate)
 
 
-def fit_and_evaluate(model: keras.Model, data, fit: dict, model_file: Path, verbose=0) -> Trained:
+def fit_and_evaluate(
+    model: keras.Model, data, fit: dict, model_file: Path, verbose=0,
+    also_keep: Sequence[tuple[str, str, Path]] = (),
+) -> Trained:
     """Fits ``model`` on ``data`` with the ``fit`` settings of a run (epochs, monitor, mode),
     keeps the best epoch's model in ``model_file`` (a ``.keras`` file) and evaluates it on the
     test set.
+
+    A checkpoint watches training without changing it, so one fit can keep the best epoch by
+    other criteria too: ``also_keep`` lists them as ``(monitor, mode, model file)``, and each
+    comes back, evaluated, in the result's ``also_kept``.
 
     Raises:
         TrainingDivergedError: if the loss became NaN or infinite.
 
     Shown in: book/cats-vs-dogs.md, book/mnist-convnet.md.
     """
-    callbacks = []
-    if fit["monitor"]:
-        callbacks.append(
-            keras.callbacks.ModelCheckpoint(
-                model_file, monitor=fit["monitor"], mode=fit["mode"], save_best_only=True
-            )
-        )
+    checkpoints = [(fit["monitor"], fit["mode"], model_file)] if fit["monitor"] else []
+    checkpoints += also_keep
+    callbacks = [
+        keras.callbacks.ModelCheckpoint(file, monitor=monitor, mode=mode, save_best_only=True)
+        for monitor, mode, file in checkpoints
+    ]
     callbacks.append(keras.callbacks.TerminateOnNaN())  # a NaN loss stops; it is not kept
     start = time.perf_counter()
     history = model.fit(
@@ -200,20 +209,26 @@ def fit_and_evaluate(model: keras.Model, data, fit: dict, model_file: Path, verb
             f"{len(history.get('loss', []))} epoch(s): training diverged and the run is not "
             "kept. Lower the learning rate, or check the data for NaN values."
         )
-    if fit["monitor"]:
-        best_model = keras.saving.load_model(model_file)
-        kept = best_epoch(history[fit["monitor"]], fit["mode"])
-    else:
+
+    def evaluated(kept_model: keras.Model, epoch: int) -> Trained:
+        test_metrics = kept_model.evaluate(data.test, verbose=0, return_dict=True)
+        return Trained(
+            model=kept_model,
+            history=history,
+            metrics={k: float(v) for k, v in test_metrics.items()},
+            seconds=seconds,
+            best_epoch=epoch,
+        )
+
+    kept = [
+        evaluated(keras.saving.load_model(file), best_epoch(history[monitor], mode))
+        for monitor, mode, file in checkpoints
+    ]
+    if not fit["monitor"]:
         model.save(model_file)
-        best_model, kept = model, len(history["loss"])
-    test_metrics = best_model.evaluate(data.test, verbose=0, return_dict=True)
-    return Trained(
-        model=best_model,
-        history=history,
-        metrics={k: float(v) for k, v in test_metrics.items()},
-        seconds=seconds,
-        best_epoch=kept,
-    )
+        kept.insert(0, evaluated(model, len(history["loss"])))
+    kept[0].also_kept = kept[1:]
+    return kept[0]
 
 
 def check_arguments(

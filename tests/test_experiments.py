@@ -45,6 +45,51 @@ def test_criterion_study_checkpoints_both_models_on_validation_accuracy(small_pr
     experiments.train_over_seeds("baseline")
     assert all(call["monitor"] == "val_loss" for call in calls)
     assert all(call["name"] == "cats_vs_dogs" for call in calls)
+    # One training keeps both criteria: each call stores the other criterion's run too.
+    assert all(call["also_keep"] == {"val_accuracy": "cats_vs_dogs_by_val_accuracy"}
+               for call in calls)
+
+
+def test_the_augmentation_of_a_run_is_seeded_from_the_runs_seed(small_profile):
+    """So that the key decides the run: the layers' seeds are in it (Keras would otherwise draw
+    them from Python's unseeded random state when the layers are created)."""
+    from dlcv.runs.plan import recording
+
+    def layer_seeds(run):
+        layers = run.config["model_kwargs"]["augmentation"]["config"]["layers"]
+        return [layer["config"]["seed"] for layer in layers]
+
+    with recording() as planned:
+        experiments.train_over_seeds("+both")
+        experiments.train_single_augmentations(seed=9)
+    assert [layer_seeds(run) for run in planned[:3]] == [[4, 5, 6], [5, 6, 7], [6, 7, 8]]
+    singles = [run.config["model_kwargs"]["augmentation"]["config"]["seed"] for run in planned[3:]]
+    assert singles == [9, 10, 11]  # each layer with the seed it has in the full pipeline
+
+
+def test_a_seeded_augmentation_draws_the_same_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from dlcv.models import data_augmentation
+
+    code = (
+        "import numpy as np, sys\n"
+        "from dlcv.models import data_augmentation\n"
+        "image = np.arange(2 * 16 * 16 * 3, dtype='float32').reshape(2, 16, 16, 3)\n"
+        "np.save(sys.argv[1], np.asarray(data_augmentation(7)(image, training=True)))\n"
+    )
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        out = f"{folder}/drawn.npy"
+        subprocess.run([sys.executable, "-c", code, out], check=True, capture_output=True)
+        elsewhere = np.load(out)
+    image = np.arange(2 * 16 * 16 * 3, dtype="float32").reshape(2, 16, 16, 3)
+    here = np.asarray(data_augmentation(7)(image, training=True))
+    assert not np.array_equal(here, image)
+    np.testing.assert_array_equal(here, elsewhere)
 
 
 def test_train_over_seeds_of_an_unknown_variant_is_a_clear_error(small_profile):

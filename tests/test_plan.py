@@ -68,8 +68,22 @@ def test_the_plan_is_exactly_the_runs_the_pages_request(small_profile):
 def test_planning_trains_nothing_and_caches_nothing(small_profile, tmp_path):
     planned = edition.book_plan(small_profile)
     assert len({run.key for run in planned}) == len(planned)
-    assert all(run.epochs >= 1 and run.estimated_seconds > 0 for run in planned)
+    assert all(run.epochs >= 1 for run in planned)
+    # a run that an earlier run's training stores costs nothing more; the others cost time
+    assert all((run.estimated_seconds > 0) != bool(run.stored_with) for run in planned)
     assert store.list_runs() == []
+
+
+def test_each_run_by_validation_accuracy_comes_with_its_twins_training(small_profile):
+    planned = edition.book_plan(small_profile)
+    by_key = {run.key: run for run in planned}
+    by_accuracy = [run for run in planned if run.name.endswith("_by_val_accuracy")]
+    assert by_accuracy and all(run.stored_with for run in by_accuracy)
+    for run in by_accuracy:
+        trainer = by_key[run.stored_with]
+        assert run.key in trainer.also_stores
+        assert trainer.name == run.name.removesuffix("_by_val_accuracy")
+        assert planned.index(trainer) < planned.index(run)
 
 
 def test_runs_plan_prints_json(small_profile, capsys):
@@ -77,7 +91,7 @@ def test_runs_plan_prints_json(small_profile, capsys):
     plan = json.loads(capsys.readouterr().out)
     assert plan["profile"] == "quick"
     assert set(plan["runs"][0]) == {
-        "key", "experiment", "variant", "seed", "epochs", "estimated_seconds",
+        "key", "experiment", "variant", "seed", "epochs", "estimated_seconds", "stored_with",
     }
     assert [run["key"] for run in plan["runs"]] == [
         run.key for run in edition.book_plan(small_profile)

@@ -8,7 +8,7 @@ import keras
 import pytest
 from test_training import DATA, TinyData, tiny_model, train
 
-from dlcv import folders
+from dlcv import folders, training
 from dlcv.errors import ConfigError, MissingRunError, TrainingDivergedError
 from dlcv.runs import cache, store
 from dlcv.runs.cache import RunCacheWarning
@@ -145,6 +145,46 @@ def not_a_model():
 def test_a_builder_that_returns_no_model_is_refused_before_training(no_fit):
     with pytest.raises(ConfigError, match="returned str, not a Keras model"):
         train(build_model=not_a_model)
+
+
+def test_one_training_stores_the_run_of_each_criterion_as_training_it_alone_would(tmp_path):
+    """A checkpoint watches training without changing it: the run asked for with the other
+    monitor loads from the cache, with the same history, and equals the run trained alone."""
+    made = train(epochs=5, cache_dir=tmp_path / "both", also_keep={"val_accuracy": "tiny_by_acc"})
+    assert not made.from_cache
+    twin = train(epochs=5, cache_dir=tmp_path / "both", monitor="val_accuracy", name="tiny_by_acc")
+    assert twin.from_cache and twin.history == made.history
+    assert twin.best_epoch == training.best_epoch(made.history["val_accuracy"], "max")
+    alone = train(
+        epochs=5, cache_dir=tmp_path / "alone", monitor="val_accuracy", name="tiny_by_acc"
+    )
+    assert not alone.from_cache and alone.path.name == twin.path.name
+    assert alone.history == twin.history and alone.metrics == twin.metrics
+    assert alone.best_epoch == twin.best_epoch
+    record = json.loads((twin.path / store.RECORD_FILE).read_text())
+    assert record["config"] == alone.config and record["metrics"] == alone.metrics
+
+
+def test_a_run_of_the_other_criterion_already_cached_is_kept(tmp_path):
+    first = train(epochs=2, cache_dir=tmp_path, monitor="val_accuracy", name="tiny_by_acc")
+    stamp = (first.path / store.RECORD_FILE).read_bytes()
+    train(epochs=2, cache_dir=tmp_path, also_keep={"val_accuracy": "tiny_by_acc"})
+    assert (first.path / store.RECORD_FILE).read_bytes() == stamp
+
+
+@pytest.mark.parametrize(
+    "also_keep, message",
+    [
+        ({"val_bogus": "x"}, "monitor='val_bogus'"),
+        ({"val_loss": "x"}, "other criteria"),
+        ({"val_accuracy": "../x"}, "also_keep must map"),
+        (["val_accuracy"], "also_keep must map"),
+    ],
+)
+def test_bad_other_criteria_are_refused_before_training(no_fit, tmp_path, also_keep, message):
+    with pytest.raises(ConfigError, match=message):
+        train(also_keep=also_keep, cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_run_records_the_machine_that_trained_it():

@@ -75,6 +75,8 @@ def matrix(
     plans: Iterable[dict], cached: set[str] = frozenset(), job_seconds: float = JOB_SECONDS
 ) -> dict:
     """The training matrix: every planned run whose key is not in ``cached``, once, in jobs.
+A run whose planned trainer (``stored_with``) is in the matrix gets no job: the trainer's job
+stores it.
 
     Raises:
         ValueError: if the jobs would exceed GitHub's :data:`MAX_JOBS`.
@@ -87,6 +89,7 @@ def matrix(
             if run["key"] not in cached and run["key"] not in seen:
                 seen.add(run["key"])
                 missing.append(run)
+        missing = [run for run in missing if run.get("stored_with") not in seen]
         for number, job in enumerate(group_runs(missing, job_seconds), start=1):
             include.append({
                 "job": f"{plan['profile']}-{number}",

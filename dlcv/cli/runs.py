@@ -108,8 +108,9 @@ def plan_command(args: argparse.Namespace) -> int:
     print(f"{len(planned)} run(s) in the plan of the {args.profile.name} edition "
           f"(about {total / 60:.0f} min of training on the measured machine):")
     for run in planned:
+        cost = f"with {run.stored_with}" if run.stored_with else f"~{run.estimated_seconds:.0f} s"
         print(f"  {run.key}  {run.experiment:<22} {run.variant:<32} seed {run.seed:<5} "
-              f"{run.epochs:>4} epochs  ~{run.estimated_seconds:.0f} s")
+              f"{run.epochs:>4} epochs  {cost}")
     return 0
 
 

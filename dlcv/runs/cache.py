@@ -96,6 +96,7 @@ def run(
     precision: str = "auto",
     strategy: tf.distribute.Strategy | None = None,
     profile: str | None = None,
+    also_keep: dict[str, str] | None = None,
 ) -> Run:
     """Trains ``build_model(**model_kwargs)`` on ``data``, or loads the identical cached run.
 
@@ -136,6 +137,11 @@ def run(
             join the run's key.
         profile: the name of the profile the run belongs to, recorded with it for
             ``dlcv runs`` (not part of its key: the profile's settings are its arguments).
+        also_keep: other checkpoint criteria for the same training, as ``{monitor: name}``.
+            A checkpoint watches training without changing it, so the run that the same call
+            with ``monitor=monitor, name=name`` (and the ``"auto"`` mode) asks for is this
+            training's best epoch by that monitor: when training, it is stored too, under its
+            own key, unless the cache holds it already. Not part of the key.
 
     Returns:
         A :class:`Run`.
@@ -162,10 +168,12 @@ def run(
             "(train, validation and test pipelines, and info)."
         )
     _check_run_arguments(build_model, data, model_kwargs, metrics, name, profile, cache_dir)
-    training.check_arguments(
-        epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
-        metrics=metrics, monitor=monitor, seed=seed,
-    )
+    also_keep = _checked_also_keep(also_keep, monitor)
+    for checked_monitor in (monitor, *also_keep):
+        training.check_arguments(
+            epochs=epochs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
+            metrics=metrics, monitor=checked_monitor, seed=seed,
+        )
     # NumPy numbers (np.int64(3)) are accepted, and keyed as the Python numbers they equal
     epochs, seed = int(epochs), int(seed)
     learning_rate = None if learning_rate is None else float(learning_rate)
@@ -176,27 +184,35 @@ def run(
            "monitor": monitor, "mode": mode}
     if learning_rate is not None:
         fit["learning_rate"] = learning_rate
-    config = run_config(
-        build_model,
-        data.info,
-        name=name,
-        model_kwargs=model_kwargs,
-        fit=fit,
-        seed=seed,
-        policy=policy,
-        strategy=(
-            {"kind": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync}
-            if strategy is not None else None
-        ),
-        training_source=training_source_hash(),
-        versions={"tensorflow": tf.__version__, "keras": keras.__version__},
-    )
+    def config_of(fit: dict, name: str | None) -> dict:
+        return run_config(
+            build_model,
+            data.info,
+            name=name,
+            model_kwargs=model_kwargs,
+            fit=fit,
+            seed=seed,
+            policy=policy,
+            strategy=(
+                {"kind": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync}
+                if strategy is not None else None
+            ),
+            training_source=training_source_hash(),
+            versions={"tensorflow": tf.__version__, "keras": keras.__version__},
+        )
+
+    config = config_of(fit, name)
+    also_configs = [
+        config_of({**fit, "monitor": other, "mode": training.resolve_mode(other)}, other_name)
+        for other, other_name in also_keep.items()
+    ]
     requested = plan.recorder()
     if requested is not None:  # planning: record the run, train nothing
         arguments = {k: v for k, v in locals().items() if k in _RUN_ARGUMENTS}
         planned = plan.PlannedRun(
             key=run_key(config), name=config["name"], config=config,
             train=lambda **overrides: run(**{**arguments, **overrides}),
+            also_stores=tuple(run_key(other) for other in also_configs),
         )
         requested.append(planned)
         return planned
@@ -229,7 +245,12 @@ def run(
         build_model, model_kwargs, optimizer=optimizer, learning_rate=learning_rate, loss=loss,
         metrics=metrics, precision=policy, strategy=strategy, seed=seed,
     )
-    return _train_and_store(model, data, config, path, verbose, profile)
+    also_store = [
+        (other, root / entry_name(other))
+        for other in also_configs
+        if _may_store(root / entry_name(other), replace=force)
+    ]
+    return _train_and_store(model, data, config, path, verbose, profile, also_store)
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -270,8 +291,29 @@ def _check_run_arguments(
 _RUN_ARGUMENTS = (
     "build_model", "data", "epochs", "model_kwargs", "optimizer", "learning_rate", "loss",
     "metrics", "monitor", "mode", "seed", "name", "force", "train", "verbose", "cache_dir",
-    "precision", "strategy", "profile",
+    "precision", "strategy", "profile", "also_keep",
 )
+
+
+def _checked_also_keep(also_keep, monitor: str | None) -> dict[str, str]:
+    """``also_keep`` as a dict, or :class:`ConfigError` when it is not ``{monitor: name}`` of
+    criteria other than ``monitor`` and names a run's folder can have."""
+    if also_keep is None:
+        return {}
+    if not isinstance(also_keep, dict) or not all(
+        isinstance(other, str) and isinstance(name, str) and _NAME.fullmatch(name)
+        for other, name in also_keep.items()
+    ):
+        raise ConfigError(
+            f"also_keep must map monitors to run names ({{'val_accuracy': 'my_run_by_acc'}}), "
+            f"got {also_keep!r}."
+        )
+    if monitor is None or monitor in also_keep:
+        raise ConfigError(
+            f"also_keep keeps other criteria of a run that has one: monitor={monitor!r} with "
+            f"also_keep={also_keep!r}."
+        )
+    return dict(also_keep)
 
 
 def load(path: Path, config: dict) -> Run | None:
@@ -309,31 +351,32 @@ def load(path: Path, config: dict) -> Run | None:
     )
 
 
-def _train_and_store(model, data, config: dict, path: Path, verbose, profile) -> Run:
-    """Trains in a staging folder and publishes it as the entry at ``path``; when another
-    process published the same run meanwhile (the rename loses the race), loads that one."""
-    staging = folders.make_staging(path.parent, path.name)
+def _train_and_store(
+    model, data, config: dict, path: Path, verbose, profile, also_store=()
+) -> Run:
+    """Trains in a staging folder and publishes it as the entry at ``path``, with the same
+    training's runs by the other criteria of ``also_store`` (``(config, path)`` pairs); when
+    another process published the run meanwhile (the rename loses the race), loads that one."""
+    stagings = [folders.make_staging(path.parent, path.name)]
     try:
+        stagings += [folders.make_staging(p.parent, p.name) for _, p in also_store]
+        also_keep = [
+            (other["fit"]["monitor"], other["fit"]["mode"], staging / MODEL_FILE)
+            for (other, _), staging in zip(also_store, stagings[1:], strict=True)
+        ]
         trained = training.fit_and_evaluate(
-            model, data, config["fit"], staging / MODEL_FILE, verbose
+            model, data, config["fit"], stagings[0] / MODEL_FILE, verbose, also_keep
         )
-        record = {
-            "config": config,
-            "key": run_key(config),
-            "metrics": trained.metrics,
-            "seconds": trained.seconds,
-            "best_epoch": trained.best_epoch,
-            "created": time.time(),
-            "machine": hardware.machine_name(),
-            "model_sha256": file_sha256(staging / MODEL_FILE),
-        }
-        if profile is not None:
-            record["profile"] = profile
-        (staging / HISTORY_FILE).write_text(json.dumps(trained.history))
-        (staging / RECORD_FILE).write_text(json.dumps(record, indent=1))
-        _replace(path, staging)
+        for (other, other_path), staging, other_trained in zip(
+            also_store, stagings[1:], trained.also_kept, strict=True
+        ):
+            _write_entry(staging, other, other_trained, profile)
+            _replace(other_path, staging)
+        record = _write_entry(stagings[0], config, trained, profile)
+        _replace(path, stagings[0])
     except BaseException as error:
-        _discard(staging)
+        for staging in stagings:
+            _discard(staging)
         if isinstance(error, OSError):
             return _the_winner_or_error(path, config, error)
         raise
@@ -347,6 +390,34 @@ def _train_and_store(model, data, config: dict, path: Path, verbose, profile) ->
         config=config,
         path=path,
     )
+
+
+def _write_entry(staging: Path, config: dict, trained: training.Trained, profile) -> dict:
+    """Writes a trained run's history and record beside its model in ``staging``; returns the
+    record."""
+    record = {
+        "config": config,
+        "key": run_key(config),
+        "metrics": trained.metrics,
+        "seconds": trained.seconds,
+        "best_epoch": trained.best_epoch,
+        "created": time.time(),
+        "machine": hardware.machine_name(),
+        "model_sha256": file_sha256(staging / MODEL_FILE),
+    }
+    if profile is not None:
+        record["profile"] = profile
+    (staging / HISTORY_FILE).write_text(json.dumps(trained.history))
+    (staging / RECORD_FILE).write_text(json.dumps(record, indent=1))
+    return record
+
+
+def _may_store(path: Path, replace: bool) -> bool:
+    """Whether a run may be stored at ``path``: nothing is there, or (with ``replace``) an
+    entry dlcv made."""
+    if path.is_symlink() or not path.exists():
+        return not path.is_symlink()
+    return replace and folders.is_dlcvs(path)
 
 
 def _refuse_what_is_in_the_way(path: Path) -> None:

@@ -33,8 +33,12 @@ class PlannedRun:
         variant: what tells it from the experiment's other runs (its name).
         seed: its training seed.
         epochs: its number of epochs.
-        estimated_seconds: its training time, estimated from a measured rate.
+        estimated_seconds: its training time, estimated from a measured rate; 0 for a run
+            that the training of a run planned before it stores (``stored_with``).
         train: trains (or loads) exactly this run.
+        also_stores: the keys of the runs its training stores too (the same training's best
+            epochs by other criteria: ``also_keep`` of :func:`dlcv.runs.run`).
+        stored_with: the key of the run planned before it whose training stores it, if any.
     """
 
     key: str
@@ -46,6 +50,8 @@ class PlannedRun:
     epochs: int = 0
     estimated_seconds: float = 0.0
     train: Callable = field(default=None, repr=False, compare=False)
+    also_stores: tuple[str, ...] = ()
+    stored_with: str = ""
 
     def as_dict(self) -> dict:
         """The JSON row of ``dlcv runs plan --json``."""
@@ -53,6 +59,7 @@ class PlannedRun:
             "key": self.key, "experiment": self.experiment, "variant": self.variant,
             "seed": self.seed, "epochs": self.epochs,
             "estimated_seconds": round(self.estimated_seconds, 1),
+            "stored_with": self.stored_with or None,
         }
 
 
@@ -94,6 +101,7 @@ def make_plan(
         images_per_second: measured training rates by data set name, for the estimates.
     """
     planned: dict[str, PlannedRun] = {}
+    stored_with: dict[str, str] = {}  # key -> the key of the planned run whose training stores it
     for experiment, call in calls:
         with recording() as requested:
             call()
@@ -103,7 +111,13 @@ def make_plan(
                     key=run.key, name=run.name, config=run.config, experiment=experiment,
                     variant=run.name, seed=run.config["seed"],
                     epochs=run.config["fit"]["epochs"],
-                    estimated_seconds=estimate_seconds(run.config, images_per_second),
-                    train=run.train,
+                    estimated_seconds=(
+                        0.0 if run.key in stored_with
+                        else estimate_seconds(run.config, images_per_second)
+                    ),
+                    train=run.train, also_stores=run.also_stores,
+                    stored_with=stored_with.get(run.key, ""),
                 )
+                for other in run.also_stores:
+                    stored_with.setdefault(other, run.key)
     return list(planned.values())

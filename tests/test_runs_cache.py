@@ -163,6 +163,9 @@ def test_one_training_stores_the_run_of_each_criterion_as_training_it_alone_woul
     assert alone.best_epoch == twin.best_epoch
     record = json.loads((twin.path / store.RECORD_FILE).read_text())
     assert record["config"] == alone.config and record["metrics"] == alone.metrics
+    assert record["trained_with"] == made.key and "trained_with" not in json.loads(
+        (made.path / store.RECORD_FILE).read_text()
+    )
 
 
 def test_a_run_of_the_other_criterion_already_cached_is_kept(tmp_path):

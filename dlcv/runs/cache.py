@@ -370,7 +370,7 @@ def _train_and_store(
         for (other, other_path), staging, other_trained in zip(
             also_store, stagings[1:], trained.also_kept, strict=True
         ):
-            _write_entry(staging, other, other_trained, profile)
+            _write_entry(staging, other, other_trained, profile, trained_with=run_key(config))
             _replace(other_path, staging)
         record = _write_entry(stagings[0], config, trained, profile)
         _replace(path, stagings[0])
@@ -392,9 +392,11 @@ def _train_and_store(
     )
 
 
-def _write_entry(staging: Path, config: dict, trained: training.Trained, profile) -> dict:
+def _write_entry(
+    staging: Path, config: dict, trained: training.Trained, profile, trained_with: str = ""
+) -> dict:
     """Writes a trained run's history and record beside its model in ``staging``; returns the
-    record."""
+    record. ``trained_with``: the key of the run whose training it was kept from, if another."""
     record = {
         "config": config,
         "key": run_key(config),
@@ -407,6 +409,8 @@ def _write_entry(staging: Path, config: dict, trained: training.Trained, profile
     }
     if profile is not None:
         record["profile"] = profile
+    if trained_with:
+        record["trained_with"] = trained_with
     (staging / HISTORY_FILE).write_text(json.dumps(trained.history))
     (staging / RECORD_FILE).write_text(json.dumps(record, indent=1))
     return record

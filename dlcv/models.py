@@ -48,14 +48,15 @@ def data_augmentation(seed: int | None = None) -> keras.Sequential:
     through unchanged.
 
     Args:
-        seed: seeds the three layers (``seed``, ``seed + 1``, ``seed + 2``), so that their
-            draws repeat from run to run; ``None`` lets Keras draw their seeds from Python's
-            random state when they are created.
+        seed: seeds the three layers (``3 * seed``, ``3 * seed + 1``, ``3 * seed + 2``: no
+            two layers of any two seeds share one), so that their draws repeat from run to run;
+            ``None`` lets Keras draw their seeds from Python's random state when they are
+            created.
 
     Shown in: book/data-augmentation.md
     """
-    # one seed for each layer, so that their draws are not alike
-    seeds = [None] * 3 if seed is None else [seed, seed + 1, seed + 2]
+    # a seed of its own for each layer of each run, so that no two draw alike
+    seeds = [None] * 3 if seed is None else [3 * seed, 3 * seed + 1, 3 * seed + 2]
     return keras.Sequential(
         [
             layers.RandomFlip("horizontal", seed=seeds[0]),

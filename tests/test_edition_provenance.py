@@ -72,6 +72,20 @@ def test_runs_trained_as_the_page_ran_are_said_to_be_this_machines(tmp_path):
     assert "42 s of training" in sentence and "imported" not in sentence
 
 
+def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_path):
+    cache = tmp_path / "runs"
+    trainer = cached_run(cache, "k1", 80.0, DAY, "m")
+    twin = cached_run(cache, "k2", 80.0, DAY, "m")
+    record = json.loads((twin.path / "run.json").read_text())
+    (twin.path / "run.json").write_text(json.dumps({**record, "trained_with": "k1"}))
+    alone = cached_run(cache, "k3", 30.0, DAY, "m")
+    assert runs_sentence([trainer, twin, alone]).startswith(
+        "This page's 3 runs (from 2 trainings) were trained on `m`, 2026-12-01, in 110 s")
+    # without its trainer on the page, the twin's training is the page's
+    assert runs_sentence([twin, alone]).startswith(
+        "This page's 2 runs were trained on `m`, 2026-12-01, in 110 s")
+
+
 def test_cached_runs_without_a_machine_do_not_invent_one(tmp_path):
     sentence = runs_sentence([cached_run(tmp_path / "runs", "k1", 5.0, DAY)])
     assert "on a machine the records do not name" in sentence

@@ -62,9 +62,9 @@ def test_the_augmentation_of_a_run_is_seeded_from_the_runs_seed(small_profile):
     with recording() as planned:
         experiments.train_over_seeds("+both")
         experiments.train_single_augmentations(seed=9)
-    assert [layer_seeds(run) for run in planned[:3]] == [[4, 5, 6], [5, 6, 7], [6, 7, 8]]
+    assert [layer_seeds(run) for run in planned[:3]] == [[12, 13, 14], [15, 16, 17], [18, 19, 20]]
     singles = [run.config["model_kwargs"]["augmentation"]["config"]["seed"] for run in planned[3:]]
-    assert singles == [9, 10, 11]  # each layer with the seed it has in the full pipeline
+    assert singles == [27, 28, 29]  # each layer with the seed it has in the full pipeline
 
 
 def test_a_seeded_augmentation_draws_the_same_in_a_fresh_process():

@@ -107,7 +107,8 @@ IMPORTS_FILE = "published.json"
 def runs_sentence(runs: Sequence[Any]) -> str:
     """Where a page's runs came from, from their records in the run cache: the machines they
     were trained on, the dates, the seconds of training, and the published bundle (release)
-    they were imported from, if any.
+    they were imported from, if any. A run kept from the training of another run of the page
+    (its record's ``trained_with``) is that training: its seconds are counted once.
 
     Args:
         runs: objects with ``path`` (the run's folder), ``seconds`` and ``from_cache``, such as
@@ -117,11 +118,17 @@ def runs_sentence(runs: Sequence[Any]) -> str:
         One or two sentences of Markdown.
     """
     records = [_record(run) for run in runs]
-    seconds = sum(float(getattr(run, "seconds", 0.0) or 0.0) for run in runs)
+    keys = {Path(getattr(run, "path", "")).name.rpartition("-")[2] for run in runs}
+    trainings = [
+        run for run, record in zip(runs, records, strict=True) if record["trained_with"] not in keys
+    ]
+    seconds = sum(float(getattr(run, "seconds", 0.0) or 0.0) for run in trainings)
     trained_here = sum(1 for run in runs if not getattr(run, "from_cache", True))
     machines = sorted({r["machine"] for r in records if r.get("machine")})
     dates = sorted({_date(r["created"]) for r in records if _is_number(r.get("created"))})
     count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
+    if len(trainings) < len(runs):
+        count += f" (from {len(trainings)} trainings)"
     when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}" if dates else "-"
     if machines:
         where = "on " + "; ".join(f"`{m}`" for m in machines)
@@ -159,6 +166,7 @@ def _record(run: Any) -> dict:
         "created": record.get("created"),
         "machine": machine if isinstance(machine, str) else None,
         "release": imported.get("release") if isinstance(imported, dict) else None,
+        "trained_with": record.get("trained_with") or None,
     }
 
 

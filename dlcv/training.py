@@ -134,13 +134,22 @@ def resolve_mode(monitor: str | None, mode: str = "auto") -> str | None:
 
 def best_epoch(values: Sequence[float], mode: str) -> int:
     """The 1-based epoch a ``ModelCheckpoint(save_best_only=True, mode=mode)`` keeps: the
-    first epoch with the lowest (``"min"``) or highest (``"max"``) value.
+    first epoch with the lowest (``"min"``) or highest (``"max"``) value; like the checkpoint,
+    it passes over NaN values.
 
     Example:
         >>> best_epoch([0.9, 0.5, 0.7, 0.5], "min"), best_epoch([0.6, 0.8, 0.8], "max")
         (2, 2)
+        >>> best_epoch([float("nan"), 0.7, 0.6], "min")
+        3
+
+    Raises:
+        ValueError: if every value is NaN (the checkpoint kept no epoch).
     """
-    best = min(values) if mode == "min" else max(values)
+    numbers = [value for value in values if not math.isnan(value)]
+    if not numbers:
+        raise ValueError("Every value is NaN: a checkpoint keeps no epoch of such a history.")
+    best = min(numbers) if mode == "min" else max(numbers)
     return list(values).index(best) + 1
 
 

@@ -512,6 +512,16 @@ def test_logits_are_the_sigmoids_inverse_and_do_not_saturate():
     np.testing.assert_allclose(1 / (1 + np.exp(-z[:2])), p[:2], rtol=1e-5)
 
 
+def test_logits_of_a_pipeline_of_labelled_batches_are_those_of_its_images():
+    import tensorflow as tf
+
+    inputs = keras.Input(shape=(2,))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(inputs))
+    images = np.arange(10, dtype="float32").reshape(5, 2)
+    split = tf.data.Dataset.from_tensor_slices((images, np.arange(5))).batch(2)
+    np.testing.assert_array_equal(interpret.logits(model, split), interpret.logits(model, images))
+
+
 def test_logits_of_a_model_without_a_probability_head_is_a_config_error():
     inputs = keras.Input(shape=(2,))
     model = keras.Model(inputs, keras.layers.Dense(1)(inputs))

@@ -105,7 +105,9 @@ def grad_cam(
     return (heatmap / peak if peak > 0 else heatmap).astype("float32")
 
 
-def logits(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
+def logits(
+    model: keras.Model, images: np.ndarray | tf.data.Dataset, batch_size: int = 32
+) -> np.ndarray:
     """The classifier's logits of ``images``: its output before the sigmoid or softmax of its
     last ``Dense`` layer, computed in float32 in inference mode.
 
@@ -115,8 +117,9 @@ def logits(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.n
 
     Args:
         model: a classifier whose last layer is a ``Dense`` with a sigmoid or softmax.
-        images: a batch of images as the model takes them.
-        batch_size: images per forward pass.
+        images: a batch of images as the model takes them, or a ``tf.data`` pipeline of
+            batches (``(images, labels)`` or images alone), such as a split of :mod:`dlcv.data`.
+        batch_size: images per forward pass (for an array; a pipeline's batches are its own).
 
     Returns:
         A float32 array ``(images, units)``; for one sigmoid unit, ``z`` with ``p = sigmoid(z)``.
@@ -131,7 +134,10 @@ def logits(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> np.n
             "its logits are not defined here."
         )
     features = keras.Model(_single_input(model), head.input)
-    inputs = features.predict(np.asarray(images), batch_size=batch_size, verbose=0)
+    if isinstance(images, tf.data.Dataset):
+        inputs = features.predict(images, verbose=0)
+    else:
+        inputs = features.predict(np.asarray(images), batch_size=batch_size, verbose=0)
     kernel = np.asarray(head.kernel, dtype="float32")
     out = inputs.astype("float32") @ kernel
     if head.bias is not None:

@@ -162,11 +162,12 @@ def _record(run: Any) -> dict:
         machine = ", ".join(str(v) for v in machine.values())
     key = path.name.rpartition("-")[2]
     imported = _imports(path.parent).get(key, {})
+    trained_with = record.get("trained_with")
     return {
         "created": record.get("created"),
         "machine": machine if isinstance(machine, str) else None,
         "release": imported.get("release") if isinstance(imported, dict) else None,
-        "trained_with": record.get("trained_with") or None,
+        "trained_with": trained_with if isinstance(trained_with, str) else None,
     }
 
 

@@ -7,6 +7,7 @@ and trains it. The architectures are exactly those of the book, so parameter cou
 from __future__ import annotations
 
 import math
+import numbers
 
 import keras
 from keras import layers
@@ -48,15 +49,18 @@ def data_augmentation(seed: int | None = None) -> keras.Sequential:
     through unchanged.
 
     Args:
-        seed: seeds the three layers (``3 * seed``, ``3 * seed + 1``, ``3 * seed + 2``: no
-            two layers of any two seeds share one), so that their draws repeat from run to run;
-            ``None`` lets Keras draw their seeds from Python's random state when they are
-            created.
+        seed: an integer from 0 to 2**32 - 1 that seeds the three layers (``3 * seed``,
+            ``3 * seed + 1``, ``3 * seed + 2``: no two layers of any two seeds share one), so
+            that their draws repeat from run to run; ``None`` lets Keras draw their seeds from
+            Python's random state when they are created.
+
+    Raises:
+        ConfigError: if ``seed`` is neither ``None`` nor such an integer.
 
     Shown in: book/data-augmentation.md
     """
     # a seed of its own for each layer of each run, so that no two draw alike
-    seeds = [None] * 3 if seed is None else [3 * seed, 3 * seed + 1, 3 * seed + 2]
+    seeds = [None] * 3 if seed is None else [3 * _checked_seed(seed) + i for i in range(3)]
     return keras.Sequential(
         [
             layers.RandomFlip("horizontal", seed=seeds[0]),
@@ -65,6 +69,15 @@ def data_augmentation(seed: int | None = None) -> keras.Sequential:
         ],
         name="data_augmentation",
     )
+
+
+def _checked_seed(seed) -> int:
+    """``seed`` as an ``int``, or :class:`ConfigError` unless it is one from 0 to 2**32 - 1."""
+    if not (
+        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed < 2**32
+    ):
+        raise ConfigError(f"seed must be None or an integer from 0 to 2**32 - 1, got {seed!r}.")
+    return int(seed)
 
 
 AUGMENTATIONS = ("flip", "rotation", "zoom")

@@ -133,24 +133,28 @@ def resolve_mode(monitor: str | None, mode: str = "auto") -> str | None:
 
 
 def best_epoch(values: Sequence[float], mode: str) -> int:
-    """The 1-based epoch a ``ModelCheckpoint(save_best_only=True, mode=mode)`` keeps: the
-    first epoch with the lowest (``"min"``) or highest (``"max"``) value; like the checkpoint,
-    it passes over NaN values.
+    """The 1-based epoch a ``ModelCheckpoint(save_best_only=True, mode=mode)`` keeps, decided
+    as the checkpoint decides: the first epoch, then each epoch whose value is strictly lower
+    (``"min"``) or higher (``"max"``) than the kept one's; so the first of equal values, and
+    nothing after a NaN it kept (no comparison with NaN is true).
 
     Example:
         >>> best_epoch([0.9, 0.5, 0.7, 0.5], "min"), best_epoch([0.6, 0.8, 0.8], "max")
         (2, 2)
-        >>> best_epoch([float("nan"), 0.7, 0.6], "min")
-        3
+        >>> best_epoch([0.7, float("nan"), 0.6], "min"), best_epoch([float("nan"), 0.5], "min")
+        (3, 1)
 
     Raises:
-        ValueError: if every value is NaN (the checkpoint kept no epoch).
+        ValueError: if there are no values.
     """
-    numbers = [value for value in values if not math.isnan(value)]
-    if not numbers:
-        raise ValueError("Every value is NaN: a checkpoint keeps no epoch of such a history.")
-    best = min(numbers) if mode == "min" else max(numbers)
-    return list(values).index(best) + 1
+    values = list(values)
+    if not values:
+        raise ValueError("best_epoch needs at least one epoch's value.")
+    kept = 0
+    for epoch, value in enumerate(values):
+        if value < values[kept] if mode == "min" else value > values[kept]:
+            kept = epoch
+    return kept + 1
 
 
 def resolve_precision(precision: str) -> str:

@@ -84,6 +84,22 @@ def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_p
     # without its trainer on the page, the twin's training is the page's
     assert runs_sentence([twin, alone]).startswith(
         "This page's 2 runs were trained on `m`, 2026-12-01, in 110 s")
+    assert runs_sentence([trainer, twin]).startswith("This page's 2 runs (from 1 training) ")
+    # a record naming itself, or two naming each other, are trainings
+    (alone.path / "run.json").write_text(json.dumps({**record, "trained_with": "k3"}))
+    assert runs_sentence([alone]).startswith(
+        "This page's 1 run was trained on `m`, 2026-12-01, in 30 s")
+    (trainer.path / "run.json").write_text(json.dumps({**record, "trained_with": "k2"}))
+    assert "from" not in runs_sentence([trainer, twin]).split(" were ")[0]
+
+
+def test_a_runs_note_does_not_hang_on_a_fifo_in_place_of_a_record(tmp_path):
+    import os
+
+    run = cached_run(tmp_path / "runs", "k1", 5.0, DAY, "m")
+    (run.path / "run.json").unlink()
+    os.mkfifo(run.path / "run.json")
+    assert "on a machine the records do not name" in runs_sentence([run])
 
 
 def test_cached_runs_without_a_machine_do_not_invent_one(tmp_path):

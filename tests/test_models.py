@@ -137,3 +137,14 @@ def test_mnist_convnet_without_pooling_flattens_a_22x22x128_map():
     flatten = next(layer for layer in model.layers if isinstance(layer, keras.layers.Flatten))
     assert flatten.output.shape[1:] == (22 * 22 * 128,)
     assert model.output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 1.5, True, "3"])
+def test_an_augmentation_seed_that_is_not_a_run_seed_is_refused(seed):
+    with pytest.raises(ConfigError, match="seed must be None or an integer"):
+        models.data_augmentation(seed)
+
+
+def test_a_numpy_seed_is_the_integer_it_equals():
+    seeds = [layer.seed for layer in models.data_augmentation(np.uint32(2**32 - 1)).layers]
+    assert seeds == [3 * (2**32 - 1) + i for i in range(3)]

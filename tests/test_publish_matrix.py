@@ -47,6 +47,11 @@ def test_a_run_its_trainer_stores_has_no_job_unless_the_trainer_is_cached():
     plan["runs"][1]["stored_with"] = "full000"
     assert keys_in(matrix([plan])) == Counter({"full000": 1})
     assert keys_in(matrix([plan], cached={"full000"})) == Counter({"full001": 1})
+    # a trainer must train: a chain, a cycle or a run stored with itself each gets jobs
+    plan = plan_of("full", [100, 0, 0])
+    for run, trainer in zip(plan["runs"], ["full002", "full000", "full001"], strict=True):
+        run["stored_with"] = trainer
+    assert keys_in(matrix([plan])) == Counter({"full000": 1, "full001": 1, "full002": 1})
 
 
 def test_nothing_missing_gives_an_empty_matrix():

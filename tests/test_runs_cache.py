@@ -175,6 +175,22 @@ def test_a_run_of_the_other_criterion_already_cached_is_kept(tmp_path):
     assert (first.path / store.RECORD_FILE).read_bytes() == stamp
 
 
+def test_a_sibling_that_cannot_be_stored_costs_the_run_asked_for_nothing(tmp_path, monkeypatch):
+    publish = folders.publish
+
+    def failing_for_the_sibling(staging, path):
+        if path.name.startswith("tiny_by_acc"):
+            raise OSError(28, "No space left on device")
+        return publish(staging, path)
+
+    monkeypatch.setattr(folders, "publish", failing_for_the_sibling)
+    with pytest.warns(RunCacheWarning, match="tiny_by_acc.*could not be stored"):
+        made = train(epochs=2, cache_dir=tmp_path, also_keep={"val_accuracy": "tiny_by_acc"},
+                     force=True)
+    assert not made.from_cache and made.path.exists()
+    assert [entry.name for entry in tmp_path.iterdir()] == [made.path.name]
+
+
 @pytest.mark.parametrize(
     "also_keep, message",
     [

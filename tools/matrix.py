@@ -42,6 +42,8 @@ def read_plan(path: Path) -> dict:
     for run in plan["runs"]:
         if not (isinstance(run, dict) and isinstance(run.get("key"), str) and run["key"]):
             raise ValueError(f"{path}: a planned run without a key: {run!r}")
+        if not isinstance(run.get("stored_with") or "", str):
+            raise ValueError(f"{path}: a planned run whose stored_with is not a key: {run!r}")
     return plan
 
 
@@ -75,8 +77,8 @@ def matrix(
     plans: Iterable[dict], cached: set[str] = frozenset(), job_seconds: float = JOB_SECONDS
 ) -> dict:
     """The training matrix: every planned run whose key is not in ``cached``, once, in jobs.
-A run whose planned trainer (``stored_with``) is in the matrix gets no job: the trainer's job
-stores it.
+A run whose planned trainer (``stored_with``, a run that trains) is in the matrix gets no job:
+the trainer's job stores it.
 
     Raises:
         ValueError: if the jobs would exceed GitHub's :data:`MAX_JOBS`.
@@ -89,7 +91,8 @@ stores it.
             if run["key"] not in cached and run["key"] not in seen:
                 seen.add(run["key"])
                 missing.append(run)
-        missing = [run for run in missing if run.get("stored_with") not in seen]
+        trainers = {run["key"] for run in missing if not run.get("stored_with")}
+        missing = [run for run in missing if run.get("stored_with") not in trainers]
         for number, job in enumerate(group_runs(missing, job_seconds), start=1):
             include.append({
                 "job": f"{plan['profile']}-{number}",

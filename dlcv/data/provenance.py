@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dlcv import folders
 from dlcv.errors import ConfigError
+
+MAX_RECORD_BYTES = 16 * 1024**2
+"""The largest ``run.json`` or ``published.json`` a runs note reads (as the run cache,
+``dlcv.runs.store.MAX_RECORD_BYTES``, which imports Keras)."""
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
@@ -118,17 +123,21 @@ def runs_sentence(runs: Sequence[Any]) -> str:
         One or two sentences of Markdown.
     """
     records = [_record(run) for run in runs]
-    keys = {Path(getattr(run, "path", "")).name.rpartition("-")[2] for run in runs}
-    trainings = [
-        run for run, record in zip(runs, records, strict=True) if record["trained_with"] not in keys
-    ]
+    keys = [Path(getattr(run, "path", "")).name.rpartition("-")[2] for run in runs]
+    kept_from = {key: record["trained_with"] for key, record in zip(keys, records, strict=True)}
+    # a run kept from the training of another run of the page, one that was trained itself
+    kept = {
+        key for key, trainer in kept_from.items()
+        if trainer in kept_from and trainer != key and kept_from[trainer] not in kept_from
+    }
+    trainings = [run for run, key in zip(runs, keys, strict=True) if key not in kept]
     seconds = sum(float(getattr(run, "seconds", 0.0) or 0.0) for run in trainings)
     trained_here = sum(1 for run in runs if not getattr(run, "from_cache", True))
     machines = sorted({r["machine"] for r in records if r.get("machine")})
     dates = sorted({_date(r["created"]) for r in records if _is_number(r.get("created"))})
     count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
     if len(trainings) < len(runs):
-        count += f" (from {len(trainings)} trainings)"
+        count += f" (from {len(trainings)} training{'s' if len(trainings) != 1 else ''})"
     when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}" if dates else "-"
     if machines:
         where = "on " + "; ".join(f"`{m}`" for m in machines)
@@ -152,8 +161,8 @@ def runs_sentence(runs: Sequence[Any]) -> str:
 
 def _record(run: Any) -> dict:
     path = Path(getattr(run, "path", ""))
-    try:
-        record = json.loads((path / "run.json").read_text())
+    try:  # a FIFO or a giant file in its place must not hang the page
+        record = json.loads(folders.read_small_file(path / "run.json", MAX_RECORD_BYTES))
     except (OSError, ValueError):
         record = {}
     record = record if isinstance(record, dict) else {}
@@ -173,7 +182,7 @@ def _record(run: Any) -> dict:
 
 def _imports(cache: Path) -> dict:
     try:
-        imports = json.loads((cache / IMPORTS_FILE).read_text())
+        imports = json.loads(folders.read_small_file(cache / IMPORTS_FILE, MAX_RECORD_BYTES))
     except (OSError, ValueError):
         return {}
     return imports if isinstance(imports, dict) else {}

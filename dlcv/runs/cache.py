@@ -250,7 +250,7 @@ def run(
         for other in also_configs
         if _may_store(root / entry_name(other), replace=force)
     ]
-    return _train_and_store(model, data, config, path, verbose, profile, also_store)
+    return _train_and_store(model, data, config, path, verbose, profile, also_store, force)
 
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
@@ -352,11 +352,13 @@ def load(path: Path, config: dict) -> Run | None:
 
 
 def _train_and_store(
-    model, data, config: dict, path: Path, verbose, profile, also_store=()
+    model, data, config: dict, path: Path, verbose, profile, also_store=(), replace=False
 ) -> Run:
-    """Trains in a staging folder and publishes it as the entry at ``path``, with the same
-    training's runs by the other criteria of ``also_store`` (``(config, path)`` pairs); when
-    another process published the run meanwhile (the rename loses the race), loads that one."""
+    """Trains in a staging folder and publishes it as the entry at ``path``; when another
+    process published the run meanwhile (the rename loses the race), loads that one. Then
+    publishes the same training's runs by the other criteria of ``also_store`` (``(config,
+    path)`` pairs) where they may still be stored (:func:`_may_store`); one that cannot be is
+    left out with a :class:`RunCacheWarning`: the run asked for is stored either way."""
     stagings = [folders.make_staging(path.parent, path.name)]
     try:
         stagings += [folders.make_staging(p.parent, p.name) for _, p in also_store]
@@ -367,11 +369,6 @@ def _train_and_store(
         trained = training.fit_and_evaluate(
             model, data, config["fit"], stagings[0] / MODEL_FILE, verbose, also_keep
         )
-        for (other, other_path), staging, other_trained in zip(
-            also_store, stagings[1:], trained.also_kept, strict=True
-        ):
-            _write_entry(staging, other, other_trained, profile, trained_with=run_key(config))
-            _replace(other_path, staging)
         record = _write_entry(stagings[0], config, trained, profile)
         _replace(path, stagings[0])
     except BaseException as error:
@@ -380,6 +377,23 @@ def _train_and_store(
         if isinstance(error, OSError):
             return _the_winner_or_error(path, config, error)
         raise
+    for (other, other_path), staging, other_trained in zip(
+        also_store, stagings[1:], trained.also_kept, strict=True
+    ):
+        try:
+            _write_entry(staging, other, other_trained, profile, trained_with=run_key(config))
+            if _may_store(other_path, replace):  # again: another process may have stored it
+                _replace(other_path, staging)
+        except (OSError, RunCacheError) as error:
+            warnings.warn(
+                f"The run {other_path.name}, kept from the same training by "
+                f"{other['fit']['monitor']}, could not be stored ({error}); the run asked for "
+                "is stored, and that one is trained when it is asked for.",
+                RunCacheWarning,
+                stacklevel=3,
+            )
+        finally:
+            _discard(staging)
     return Run(
         model=trained.model,
         history=trained.history,

@@ -118,6 +118,7 @@ def make_plan(
                     train=run.train, also_stores=run.also_stores,
                     stored_with=stored_with.get(run.key, ""),
                 )
-                for other in run.also_stores:
-                    stored_with.setdefault(other, run.key)
+                if run.key not in stored_with:  # a training: it stores its also_stores
+                    for other in run.also_stores:
+                        stored_with.setdefault(other, run.key)
     return list(planned.values())

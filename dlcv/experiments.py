@@ -13,6 +13,7 @@ from dlcv import lessons, profiles
 from dlcv.data import CatsVsDogsData, MnistData, load_cats_vs_dogs, load_mnist
 from dlcv.errors import ConfigError
 from dlcv.models import (
+    AUGMENTATIONS,
     cats_vs_dogs_convnet,
     cats_vs_dogs_dropout_placement,
     data_augmentation,
@@ -40,9 +41,8 @@ Shown in: book/dropout.md
 
 
 CRITERIA = ("val_loss", "val_accuracy")
-"""The checkpoint criteria of the cats-vs-dogs runs: the book's lowest validation loss, and the
-highest validation accuracy. One training keeps the best epoch by each (a checkpoint does not
-change training), stored as two runs: asking for the other criterion later loads it."""
+"""The checkpoint criteria of the cats-vs-dogs runs (lowest validation loss, the book's, and highest
+validation accuracy): one training keeps and stores the best epoch by each."""
 
 
 _USED: dict[str, Run] = {}
@@ -186,8 +186,7 @@ def _seed(seed: int | None, profile: Profile) -> int:
 
 
 def _run_name(name: str, monitor: str) -> str:
-    """The name of a cats-vs-dogs run checkpointed on ``monitor``: ``name``, with
-    ``_by_<monitor>`` for a criterion other than the book's."""
+    """``name``, with ``_by_<monitor>`` for a criterion other than the book's."""
     return name if monitor == CRITERIA[0] else f"{name}_by_{monitor}"
 
 
@@ -196,9 +195,8 @@ def _train_cats_vs_dogs_model(
     monitor: str = "val_loss", verbose: int = 0, profile: Profile | None = None,
 ) -> Run:
     """Any cats-vs-dogs builder, trained with the profile's image size, optimizer, precision and
-    seed: the one place the cats-vs-dogs experiments' training settings are written. The same
-    training keeps the best epoch by each of :data:`CRITERIA`; ``monitor`` picks the run
-    returned."""
+    seed: the one place the cats-vs-dogs experiments' training settings are written. It keeps
+    the best epoch by each of :data:`CRITERIA`; ``monitor`` picks the run returned."""
     profile = _profile(profile)
     if monitor not in CRITERIA:
         raise ConfigError(f"monitor must be one of {', '.join(CRITERIA)}; got {monitor!r}.")
@@ -415,8 +413,7 @@ def train_pooling_comparison(
 # --- Cats vs dogs: one seed, a short budget (the dropout and augmentation exercises) -------
 
 SHORT_EPOCHS = 20
-"""The epoch budget of the one-seed experiments below, in both profiles: short enough to add
-a few minutes to a cold build of the quick edition."""
+"""The epoch budget of the one-seed experiments below in both profiles: a few cold-build minutes."""
 
 DROPOUT_PLACEMENT_RATES = {"flatten": 0.5, "between": 0.2, "spatial": 0.2}
 """The rate of each placement: the book's 0.5 after ``Flatten``, and 0.2 for the four layers
@@ -455,13 +452,8 @@ def train_dropout_placements(
     """
     return {
         placement: _train_short(
-            cats_vs_dogs_dropout_placement,
-            {"placement": placement, "rate": rate},
-            f"cats_vs_dogs_dropout_{placement}",
-            seed,
-            force,
-            verbose,
-            profile,
+            cats_vs_dogs_dropout_placement, {"placement": placement, "rate": rate},
+            f"cats_vs_dogs_dropout_{placement}", seed, force, verbose, profile,
         )
         for placement, rate in DROPOUT_PLACEMENT_RATES.items()
     }
@@ -480,15 +472,10 @@ def train_single_augmentations(
     seed = _seed(seed, _profile(profile))
     return {
         kind: _train_short(
-            cats_vs_dogs_convnet,
-            {"augmentation": single_augmentation(kind, seed)},
-            f"cats_vs_dogs_{kind}",
-            seed,
-            force,
-            verbose,
-            profile,
+            cats_vs_dogs_convnet, {"augmentation": single_augmentation(kind, seed)},
+            f"cats_vs_dogs_{kind}", seed, force, verbose, profile,
         )
-        for kind in ("flip", "rotation", "zoom")
+        for kind in AUGMENTATIONS
     }
 
 

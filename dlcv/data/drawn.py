@@ -4,7 +4,8 @@ Each picture is a head (with, sometimes, a body) on a cluttered background. What
 classes apart is the head, as in a small photo of real cats and dogs. Some cues decide alone,
 though each covers only a few pixels of a small image: relative to the scale its head is drawn
 at, a cat's muzzle is shorter and its nose narrower than any dog's, and its irises are green,
-yellow, blue or amber where a dog's are brown to near-black; only cats have slit pupils (most of
+yellow, blue or amber where a dog's are brown to near-black (an amber and a light brown come
+close after the camera's light and colour cast); only cats have slit pupils (most of
 them) or a pink nose (most of them), only dogs a tongue out (about a third). Others only lean:
 cats mostly have pointed ears and whiskers, dogs mostly floppy ears and none, but some dogs
 prick their ears and some cats fold theirs. Fur colour leans towards one class, every colour

@@ -7,11 +7,11 @@ and trains it. The architectures are exactly those of the book, so parameter cou
 from __future__ import annotations
 
 import math
-import numbers
 
 import keras
 from keras import layers
 
+from dlcv import validate
 from dlcv.errors import ConfigError
 
 
@@ -73,9 +73,7 @@ def data_augmentation(seed: int | None = None) -> keras.Sequential:
 
 def _checked_seed(seed) -> int:
     """``seed`` as an ``int``, or :class:`ConfigError` unless it is one from 0 to 2**32 - 1."""
-    if not (
-        isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and 0 <= seed < 2**32
-    ):
+    if not (validate.is_int(seed) and 0 <= seed < 2**32):
         raise ConfigError(f"seed must be None or an integer from 0 to 2**32 - 1, got {seed!r}.")
     return int(seed)
 

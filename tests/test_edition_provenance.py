@@ -93,6 +93,20 @@ def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_p
     assert "from" not in runs_sentence([trainer, twin]).split(" were ")[0]
 
 
+def test_the_runs_trained_as_the_page_ran_are_counted_as_trainings(tmp_path):
+    cache = tmp_path / "runs"
+    trainer = cached_run(cache, "k1", 80.0, DAY, "m")
+    twin = cached_run(cache, "k2", 80.0, DAY, "m")
+    record = json.loads((twin.path / "run.json").read_text())
+    (twin.path / "run.json").write_text(json.dumps({**record, "trained_with": "k1"}))
+    alone = cached_run(cache, "k3", 30.0, DAY, "m")
+    trainer.from_cache = False  # trained here; its twin, stored by that training, is loaded
+    assert runs_sentence([trainer, twin, alone]).endswith(
+        "(1 of these trainings took place as this page ran).")
+    assert runs_sentence([trainer, alone]).endswith(
+        "(1 of them was trained as this page ran).")
+
+
 def test_a_runs_note_does_not_hang_on_a_fifo_in_place_of_a_record(tmp_path):
     import os
 

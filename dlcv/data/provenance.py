@@ -133,6 +133,7 @@ def runs_sentence(runs: Sequence[Any]) -> str:
     trainings = [run for run, key in zip(runs, keys, strict=True) if key not in kept]
     seconds = sum(float(getattr(run, "seconds", 0.0) or 0.0) for run in trainings)
     trained_here = sum(1 for run in runs if not getattr(run, "from_cache", True))
+    trainings_here = sum(1 for run in trainings if not getattr(run, "from_cache", True))
     machines = sorted({r["machine"] for r in records if r.get("machine")})
     dates = sorted({_date(r["created"]) for r in records if _is_number(r.get("created"))})
     count = f"{len(runs)} run{'s' if len(runs) != 1 else ''}"
@@ -149,7 +150,11 @@ def runs_sentence(runs: Sequence[Any]) -> str:
     text = f"This page's {count} {verb} trained {where}, {when}, in {seconds:,.0f} s of training"
     text += " in all"
     if trained_here and trained_here < len(runs):
-        text += f" ({trained_here} of them as this page ran)"
+        if len(trainings) < len(runs):  # "of them" would count runs kept from a training
+            text += f" ({trainings_here} of these trainings took place as this page ran)"
+        else:
+            was = "was" if trained_here == 1 else "were"
+            text += f" ({trained_here} of them {was} trained as this page ran)"
     releases = sorted({r["release"] for r in records if r.get("release")})
     if releases:
         text += (

@@ -72,13 +72,19 @@ def test_runs_trained_as_the_page_ran_are_said_to_be_this_machines(tmp_path):
     assert "42 s of training" in sentence and "imported" not in sentence
 
 
-def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_path):
-    cache = tmp_path / "runs"
+def a_training_its_twin_and_a_run_alone(cache: Path):
+    """Three cached runs on machine ``m``: k1 (80 s), k2 stored by k1's training, k3 (30 s);
+    and the record they were written from."""
     trainer = cached_run(cache, "k1", 80.0, DAY, "m")
     twin = cached_run(cache, "k2", 80.0, DAY, "m")
     record = json.loads((twin.path / "run.json").read_text())
     (twin.path / "run.json").write_text(json.dumps({**record, "trained_with": "k1"}))
     alone = cached_run(cache, "k3", 30.0, DAY, "m")
+    return trainer, twin, alone, record
+
+
+def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_path):
+    trainer, twin, alone, record = a_training_its_twin_and_a_run_alone(tmp_path / "runs")
     assert runs_sentence([trainer, twin, alone]).startswith(
         "This page's 3 runs (from 2 trainings) were trained on `m`, 2026-12-01, in 110 s")
     # without its trainer on the page, the twin's training is the page's
@@ -94,12 +100,7 @@ def test_a_run_kept_from_another_runs_training_is_counted_as_that_training(tmp_p
 
 
 def test_the_runs_trained_as_the_page_ran_are_counted_as_trainings(tmp_path):
-    cache = tmp_path / "runs"
-    trainer = cached_run(cache, "k1", 80.0, DAY, "m")
-    twin = cached_run(cache, "k2", 80.0, DAY, "m")
-    record = json.loads((twin.path / "run.json").read_text())
-    (twin.path / "run.json").write_text(json.dumps({**record, "trained_with": "k1"}))
-    alone = cached_run(cache, "k3", 30.0, DAY, "m")
+    trainer, twin, alone, _ = a_training_its_twin_and_a_run_alone(tmp_path / "runs")
     trainer.from_cache = False  # trained here; its twin, stored by that training, is loaded
     assert runs_sentence([trainer, twin, alone]).endswith(
         "(1 of these trainings took place as this page ran).")
